@@ -1,0 +1,172 @@
+// Health checks (`show health-check`).
+
+import { defineCommands } from '../src/cli/grammar/command.js';
+import type { Ctx } from '../src/cli/context.js';
+import { CliError } from '../src/cli/errors.js';
+import { kv, optionRule, RULE, SUBRULE } from '../src/cli/render.js';
+import { HC_TYPES, type HcId, type HcType, type HealthCheckConfig, type RunningConfig, type Toggle } from '../src/config/model.js';
+import { HEALTH_CHECK } from '../src/config/objects.js';
+import { formatIpv4, type Ipv4 } from '../src/net/addr.js';
+import { quote } from './quote.js';
+
+type AddrField = 'sip' | 'tip' | 'innerTip' | 'dip';
+const ADDR_FIELDS: readonly [string, AddrField][] = [['sip', 'sip'], ['tip', 'tip'], ['inner-tip', 'innerTip'], ['dip', 'dip']];
+const ADDR_HELP: Record<string, string> = {
+  sip: 'Source address of the probe (default: the egress interface\'s)',
+  tip: 'Target address of a plain check (default: the real\'s RIP)',
+  'inner-tip': 'Inner destination of a tunnel check (normally the VIP)',
+  dip: 'Outer destination of a tunnel check (default: the real\'s RIP)',
+};
+
+export const healthCheckCommands = defineCommands<Ctx>([
+  {
+    syntax: 'health-check (1-65535)', modes: ['config'], doc: 'Create or edit a health check', help: { '<1-65535>': 'Health check ID' },
+    run: (ctx, a) => ctx.session.enterSubmode(HEALTH_CHECK, a.num('health-check') as HcId, ctx),
+  },
+  {
+    syntax: 'no health-check (1-65535)', modes: ['config'], doc: 'Remove a health check',
+    run: (ctx, a) => {
+      const id = a.num('health-check') as HcId;
+      if (!HEALTH_CHECK.find(ctx.cfg, id)) throw new CliError(`% There is no health-check ${id}`);
+      const users = [
+        ...ctx.cfg.slbs.filter((s) => s.healthChecks.includes(id)).map((s) => `slb ${s.name}`),
+        ...ctx.cfg.routes.networks.filter((r) => r.hc === id).map(() => 'a route'),
+      ];
+      if (users.length) throw new CliError(`% health-check ${id} is used by ${[...new Set(users)].join(', ')}: remove it there first`);
+      ctx.commit(HEALTH_CHECK.remove(ctx.cfg, id));
+    },
+  },
+  {
+    syntax: `type <${HC_TYPES.join('|')}>`, modes: ['health-check'], doc: 'What the check probes',
+    help: {
+      icmp: 'ICMP echo to the real', tcp: 'TCP handshake to the port', udp: 'UDP datagram to the port (ICMP unreachable = down)',
+      http: 'HTTP request, expecting a status', 'ip-tunnel-icmp': 'ICMP echo to the inner TIP inside IP-in-IP',
+      'ip-tunnel-tcp': 'TCP handshake to the inner TIP inside IP-in-IP', 'ip-tunnel-udp': 'UDP datagram to the inner TIP inside IP-in-IP',
+    },
+    run: (ctx, a) => ctx.stage(HEALTH_CHECK, 'type', (h) => ({ ...h, type: a.str('type') as HcType })),
+  },
+  ...(['timeout', 'interval', 'retry', 'recover'] as const).map((f) => ({
+    syntax: `${f} (${f === 'recover' ? 0 : 1}-3600)`, modes: ['health-check'], doc: {
+      timeout: 'Seconds to wait for an answer', interval: 'Seconds between probes',
+      retry: 'Failures in a row before the real goes down', recover: 'Successes in a row before it comes back (0: the first)',
+    }[f],
+    run: (ctx: Ctx, a: import('../src/cli/grammar/args.js').Args) => ctx.stage(HEALTH_CHECK, f, (h) => ({ ...h, [f]: a.num(f) })),
+  })),
+  {
+    syntax: 'status <enable|disable>', modes: ['health-check'], doc: 'Run the check or not',
+    run: (ctx, a) => ctx.stage(HEALTH_CHECK, 'status', (h) => ({ ...h, status: a.str('status') as Toggle })),
+  },
+  {
+    syntax: 'graceful-shutdown <enable|disable>', modes: ['health-check'], doc: 'A failing real keeps its sessions but takes no new ones',
+    run: (ctx, a) => ctx.stage(HEALTH_CHECK, 'graceful-shutdown', (h) => ({ ...h, gracefulShutdown: a.str('graceful-shutdown') as Toggle })),
+  },
+  ...ADDR_FIELDS.flatMap(([word, field]) => [
+    {
+      syntax: `${word} A.B.C.D`, modes: ['health-check'], doc: ADDR_HELP[word]!,
+      run: (ctx: Ctx, a: import('../src/cli/grammar/args.js').Args) => ctx.stage(HEALTH_CHECK, word, (h) => ({ ...h, [field]: a.ip(word) })),
+    },
+    {
+      syntax: `no ${word}`, modes: ['health-check'], doc: `Clear the ${word}`,
+      run: (ctx: Ctx) => ctx.stage(HEALTH_CHECK, word, (h) => ({ ...h, [field]: null })),
+    },
+  ]),
+  {
+    syntax: 'port (0-65535)', modes: ['health-check'], doc: 'The port probed (0: the real\'s rport)',
+    run: (ctx, a) => ctx.stage(HEALTH_CHECK, 'port', (h) => ({ ...h, port: a.num('port') })),
+  },
+  {
+    syntax: 'http {method <get|head>|path WORD|host WORD|expect (100-599)}', modes: ['health-check'], doc: 'HTTP check: request and expected status',
+    help: { path: 'Request path, e.g. /health', host: 'Host header', expect: 'Expected status code' },
+    run: (ctx, a) => ctx.stage(HEALTH_CHECK, 'http', (h) => {
+      const path = a.optStr('path');
+      if (path !== null && !path.startsWith('/')) throw new CliError(`% Invalid path "${path}": it must start with /`);
+      return {
+        ...h,
+        http: {
+          method: (a.optStr('method')?.toUpperCase() as 'GET' | 'HEAD' | undefined) ?? h.http.method,
+          path: path ?? h.http.path,
+          host: a.optStr('host') ?? h.http.host,
+          expectStatus: a.optNum('expect') ?? h.http.expectStatus,
+        },
+      };
+    }),
+  },
+  {
+    syntax: 'udp reply <required|optional>', modes: ['health-check'], doc: 'UDP checks: whether silence counts as up (optional) or down (required)',
+    run: (ctx, a) => ctx.stage(HEALTH_CHECK, 'udp reply', (h) => ({ ...h, udpReplyRequired: a.str('reply') === 'required' })),
+  },
+  {
+    syntax: 'description LINE', modes: ['health-check'], doc: 'Describe the health check',
+    run: (ctx, a) => ctx.stage(HEALTH_CHECK, 'description', (h) => ({ ...h, description: a.str('description') })),
+  },
+  {
+    syntax: 'no description', modes: ['health-check'], doc: 'Remove the description',
+    run: (ctx) => ctx.stage(HEALTH_CHECK, 'description', (h) => ({ ...h, description: '' })),
+  },
+  {
+    syntax: 'show health-check [(1-65535)]', modes: ['global'], privilege: 1, doc: 'Health checks',
+    run: (ctx, a) => {
+      const id = a.optNum('health-check');
+      const list = ctx.cfg.healthChecks.filter((h) => id === null || h.id === id);
+      if (id !== null && list.length === 0) throw new CliError(`% There is no health-check ${id}`);
+      ctx.write(list.map(showHealthCheck).join(''));
+    },
+  },
+]);
+
+const addr = (a: Ipv4 | null) => (a === null ? '' : formatIpv4(a));
+
+export function showHealthCheck(h: HealthCheckConfig): string {
+  const row = (k: string, v: string | number) => kv(4, 21, k, v);
+  const lines = [
+    RULE,
+    `  HEALTH-CHECK: ${h.id}`,
+    SUBRULE,
+    row('ID', h.id),
+    row('Type', h.type),
+    row('Timeout', h.timeout),
+    row('Interval', h.interval),
+    row('Retry', h.retry),
+    row('Recover', h.recover),
+    row('Status', h.status),
+    row('Graceful Shutdown', h.gracefulShutdown),
+    row('Description', h.description),
+    '',
+    optionRule(4),
+    row('SIP', addr(h.sip)),
+    row('TIP', addr(h.tip)),
+    row('Inner TIP', addr(h.innerTip)),
+    row('DIP', addr(h.dip)),
+    row('Port', h.port),
+  ];
+  if (h.type === 'http') {
+    lines.push(row('HTTP Method', h.http.method), row('HTTP Path', h.http.path), row('HTTP Host', h.http.host), row('HTTP Expect', h.http.expectStatus));
+  }
+  if (h.udpReplyRequired) lines.push(row('UDP Reply', 'required'));
+  lines.push(RULE);
+  return `\n${lines.join('\n')}\n\n`;
+}
+
+export function healthCheckRunning(h: HealthCheckConfig): string[] {
+  const d = HEALTH_CHECK.create(h.id);
+  const lines: string[] = [`type ${h.type}`];
+  for (const f of ['timeout', 'interval', 'retry', 'recover'] as const) if (h[f] !== d[f]) lines.push(`${f} ${h[f]}`);
+  if (h.status !== d.status) lines.push(`status ${h.status}`);
+  if (h.gracefulShutdown !== d.gracefulShutdown) lines.push(`graceful-shutdown ${h.gracefulShutdown}`);
+  for (const [word, field] of ADDR_FIELDS) if (h[field] !== null) lines.push(`${word} ${formatIpv4(h[field]!)}`);
+  if (h.port !== d.port) lines.push(`port ${h.port}`);
+  const hd = d.http;
+  const http: string[] = [];
+  if (h.http.method !== hd.method) http.push(`method ${h.http.method.toLowerCase()}`);
+  if (h.http.path !== hd.path) http.push(`path ${h.http.path}`);
+  if (h.http.host !== hd.host) http.push(`host ${h.http.host}`);
+  if (h.http.expectStatus !== hd.expectStatus) http.push(`expect ${h.http.expectStatus}`);
+  if (http.length) lines.push(`http ${http.join(' ')}`);
+  if (h.udpReplyRequired) lines.push('udp reply required');
+  if (h.description) lines.push(`description ${quote(h.description)}`);
+  return lines;
+}
+
+export function healthCheckIds(cfg: RunningConfig): HcId[] {
+  return cfg.healthChecks.map((h) => h.id);
+}

@@ -1,0 +1,204 @@
+// An operator console over any terminal-like stream (the local TTY, an SSH channel): line
+// editing, history, `?` help, Tab completion, paging, Ctrl-C and Ctrl-Z. Type-ahead (a pasted
+// configuration) is kept and run line by line.
+
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { CliSession, ErrorReport } from '../cli/session.js';
+import { KeyDecoder, type Key } from './keys.js';
+import { LineEditor } from './line-editor.js';
+import { Pager } from './pager.js';
+
+export interface TerminalIO {
+  write(text: string): void;
+  /** Columns of the terminal. */
+  width(): number;
+  readonly color: boolean;
+}
+
+export class Console {
+  private readonly editor = new LineEditor();
+  private readonly decoder = new KeyDecoder();
+  private readonly pager: Pager;
+  private readonly chalk: ChalkInstance;
+  private keys: Key[] = [];
+  private state: 'edit' | 'running' | 'secret' | 'closed' = 'edit';
+  private abort: AbortController | null = null;
+  private secret: { text: string; done: (s: string | null) => void } | null = null;
+  private closedResolve!: () => void;
+  readonly closed: Promise<void>;
+
+  constructor(private readonly session: CliSession, private readonly io: TerminalIO) {
+    this.chalk = new Chalk({ level: io.color ? 1 : 0 });
+    this.pager = new Pager((t) => this.out(t), () => session.terminalLength, () => this.abort?.abort());
+    this.closed = new Promise((res) => (this.closedResolve = res));
+  }
+
+  start(banner?: string): void {
+    if (banner) this.out(banner);
+    this.showPrompt();
+  }
+
+  /** Asks for a secret without echo (used by `enable`). */
+  askSecret(prompt: string): Promise<string | null> {
+    return new Promise((done) => {
+      this.out(prompt);
+      this.secret = { text: '', done };
+      const before = this.state;
+      this.state = 'secret';
+      const finish = done;
+      this.secret.done = (s) => {
+        this.state = before;
+        this.secret = null;
+        this.out('\n');
+        finish(s);
+      };
+      this.pump();
+    });
+  }
+
+  /** Input from the terminal. */
+  feed(chunk: string): void {
+    if (this.state === 'closed') return;
+    for (const k of this.decoder.feed(chunk)) {
+      if (this.state === 'running' && k.k === 'ctrl-c' && !this.pager.waiting) {
+        this.abort?.abort();
+        this.out('^C\n');
+        continue;
+      }
+      this.keys.push(k);
+    }
+    this.pump();
+  }
+
+  /** The connection went away. */
+  hangup(): void {
+    this.abort?.abort();
+    this.finish();
+  }
+
+  private pump(): void {
+    while (this.keys.length && this.state !== 'closed') {
+      if (this.pager.waiting) {
+        const k = this.keys.shift()!;
+        this.pager.key(k.k === 'enter' ? 'enter' : k.k === 'ctrl-c' || (k.k === 'text' && k.text.startsWith('q')) ? 'quit' : 'space');
+        continue;
+      }
+      if (this.state === 'secret') { this.secretKey(this.keys.shift()!); continue; }
+      if (this.state !== 'edit') return;
+      this.editKey(this.keys.shift()!);
+    }
+  }
+
+  private secretKey(k: Key): void {
+    const s = this.secret!;
+    if (k.k === 'text') s.text += k.text;
+    else if (k.k === 'backspace') s.text = s.text.slice(0, -1);
+    else if (k.k === 'enter') s.done(s.text);
+    else if (k.k === 'ctrl-c') s.done(null);
+  }
+
+  private editKey(k: Key): void {
+    const e = this.editor;
+    switch (k.k) {
+      case 'text': e.insert(k.text); break;
+      case 'backspace': e.backspace(); break;
+      case 'delete': e.deleteForward(); break;
+      case 'left': e.left(); break;
+      case 'right': e.right(); break;
+      case 'home': e.home(); break;
+      case 'end': e.end(); break;
+      case 'up': e.up(); break;
+      case 'down': e.down(); break;
+      case 'kill-end': e.killEnd(); break;
+      case 'kill-line': e.killLine(); break;
+      case 'kill-word': e.killWord(); break;
+      case 'redraw': this.out('\n'); break;
+      case 'ignore': return;
+      case 'help': {
+        this.out(`${e.render(this.session.prompt(), this.io.width())}?\n`);
+        this.out(this.session.help(e.buffer.slice(0, e.cursor)));
+        break;
+      }
+      case 'tab': {
+        const before = e.buffer.slice(0, e.cursor);
+        const c = this.session.complete(before);
+        if (c.choices.length) {
+          this.out('\n' + columns(c.choices, this.io.width()));
+        }
+        if (c.line !== before) {
+          e.set(c.line + e.buffer.slice(e.cursor));
+          e.cursor = c.line.length;
+        }
+        break;
+      }
+      case 'ctrl-c':
+        this.out(`${e.render(this.session.prompt(), this.io.width())}^C\n`);
+        e.killLine();
+        break;
+      case 'ctrl-z':
+        this.out('^Z\n');
+        e.killLine();
+        this.session.end({ write: (t) => this.out(t) });
+        break;
+      case 'ctrl-d':
+        if (e.buffer === '' && this.session.frame.mode === 'exec') { this.out('\n'); this.finish(); return; }
+        e.deleteForward();
+        break;
+      case 'enter': {
+        const prompt = this.session.prompt();
+        this.out(`${e.render(prompt, this.io.width())}\n`);
+        void this.run(e.take(), prompt);
+        return;
+      }
+    }
+    this.redraw();
+  }
+
+  private async run(line: string, prompt: string): Promise<void> {
+    this.state = 'running';
+    this.abort = new AbortController();
+    this.pager.reset();
+    let err: ErrorReport | null = null;
+    try {
+      err = await this.session.execute(line, { write: (t) => this.pager.write(t) }, this.abort.signal);
+    } catch (e) {
+      err = { message: `% Internal error: ${(e as Error).message}`, caretCol: null };
+    }
+    await this.pager.drained();
+    if (err) {
+      if (err.caretCol !== null) this.out(`${' '.repeat(prompt.length + err.caretCol)}^\n`);
+      this.out(`${this.chalk.red(err.message)}\n`);
+    }
+    this.abort = null;
+    if (this.session.closed) { this.finish(); return; }
+    this.state = 'edit';
+    this.showPrompt();
+    this.pump();
+  }
+
+  private showPrompt(): void {
+    this.redraw();
+  }
+
+  private redraw(): void {
+    this.io.write(this.editor.render(this.chalk.bold(this.session.prompt()), this.io.width() + (this.chalk.level ? 8 : 0)));
+  }
+
+  private out(text: string): void {
+    this.io.write(text.replace(/\r?\n/g, '\r\n'));
+  }
+
+  private finish(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.closedResolve();
+  }
+}
+
+function columns(words: string[], width: number): string {
+  const w = Math.max(...words.map((x) => x.length)) + 2;
+  const per = Math.max(1, Math.floor(width / w));
+  const rows: string[] = [];
+  for (let i = 0; i < words.length; i += per) rows.push(words.slice(i, i + per).map((x) => x.padEnd(w)).join('').trimEnd());
+  return rows.join('\n') + '\n';
+}

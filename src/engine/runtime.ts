@@ -1,0 +1,69 @@
+// What the show commands read from the dataplane: counters, health, sessions. The engine
+// implements it; an appliance without a running engine reports an idle one.
+
+import type { Ipv4, Mac } from '../net/addr.js';
+import type { HcId, RealId } from '../config/model.js';
+
+export type Health = 'ACT' | 'DEACT' | 'INACT';
+
+export interface RealRuntime {
+  readonly health: Health;
+  readonly cause: string;
+  /** Clock time (ms) of the last health change. */
+  readonly since: number;
+  readonly currentSessions: number;
+  readonly totalSessions: number;
+}
+
+export interface HcResult {
+  /** null: not probed yet. */
+  readonly up: boolean | null;
+  readonly rttMs: number;
+}
+
+export interface SessionRow {
+  readonly proto: 'tcp' | 'udp' | 'icmp';
+  readonly origSrc: Ipv4; readonly origSport: number; readonly origDst: Ipv4; readonly origDport: number;
+  readonly replySrc: Ipv4; readonly replySport: number; readonly replyDst: Ipv4; readonly replyDport: number;
+  readonly slb: string;
+  readonly real: RealId;
+}
+
+export interface ArpRow {
+  readonly addr: Ipv4;
+  readonly mac: Mac | null;
+  readonly iface: string;
+  readonly port: number | null;
+  readonly ageSec: number;
+  readonly state: 'complete' | 'incomplete' | 'static';
+}
+
+export interface RouteRuntime {
+  /** A route bound to a health check: whether it is installed. */
+  routeUp(dest: string, gateway: Ipv4): boolean | null;
+}
+
+export interface RuntimeView extends RouteRuntime {
+  filterHits(slb: string, filterId: number): number;
+  serviceHealth(slb: string): Health;
+  real(slb: string, real: RealId): RealRuntime;
+  hcResult(slb: string, real: RealId, hc: HcId): HcResult;
+  hcState(hc: HcId): { up: boolean | null };
+  cps(slb: string): number;
+  sessions(): Iterable<SessionRow>;
+  clearSessions(slb?: string): number;
+  arp(): readonly ArpRow[];
+}
+
+export const IDLE_RUNTIME: RuntimeView = {
+  filterHits: () => 0,
+  serviceHealth: () => 'DEACT',
+  real: () => ({ health: 'INACT', cause: '', since: 0, currentSessions: 0, totalSessions: 0 }),
+  hcResult: () => ({ up: null, rttMs: 0 }),
+  hcState: () => ({ up: null }),
+  cps: () => 0,
+  sessions: () => [],
+  clearSessions: () => 0,
+  arp: () => [],
+  routeUp: () => null,
+};

@@ -1,0 +1,27 @@
+// Runs command lines against an in-process appliance, as a batch does.
+import { readFileSync } from 'node:fs';
+import { Appliance } from '../../src/appliance.js';
+import { commandRegistry } from '../../commands/index.js';
+import { linesOfFile, runBatch } from '../../src/cli/batch.js';
+import { CliSession } from '../../src/cli/session.js';
+import { VirtualClock } from '../../src/util/clock.js';
+
+export const REFERENCE_SCENARIO = readFileSync(new URL('../fixtures/reference-scenario.txt', import.meta.url), 'utf8');
+
+export function newAppliance(): Appliance {
+  return new Appliance(new VirtualClock());
+}
+
+export interface BatchResult {
+  ok: boolean;
+  out: string;
+  err: string;
+}
+
+export async function batch(app: Appliance, text: string, name = 'batch'): Promise<BatchResult> {
+  const session = new CliSession(app, commandRegistry(), { privilege: 15, interactive: false });
+  let out = '';
+  let err = '';
+  const ok = await runBatch(session, linesOfFile(name, text), { out: (t) => (out += t), err: (t) => (err += t) });
+  return { ok, out, err };
+}
