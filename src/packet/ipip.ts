@@ -1,0 +1,70 @@
+// IP-in-IP (RFC 2003): add or remove an outer IPv4 header.
+
+import { copyBytes, readU16 } from './bytes.js';
+import { ETH_HEADER_LEN, ETHERTYPE_IPV4, ETHERTYPE_VLAN, VLAN_TAG_LEN, writeEthernet } from './ethernet.js';
+import { IP_FLAG_DF, IP_FLAG_MF, IP_FRAG_OFFSET_MASK, IPPROTO_IPIP, IPV4_HEADER_LEN, IPV4_MAX_LEN, writeIpv4Header } from './ipv4.js';
+
+export const IPIP_OUTER_TTL = 64;
+
+/**
+ * Writes into `out` at `outOff` an Ethernet header (tagged when vlanId >= 0), an outer IPv4
+ * header (protocol 4, TTL 64, TOS copied from the inner header as RFC 2003 says, DF as given)
+ * and the inner IPv4 packet src[ipOff, ipOff+ipLen) unchanged. `out` may be `src` (ranges may
+ * overlap, e.g. encapsulating in place with the frame at offset 0 and `outOff` 0). Returns the
+ * frame length, or -1 when the result would exceed 65535 IP bytes or `out`.
+ */
+export function encapsulateIpip(
+  out: Uint8Array, outOff: number, src: Uint8Array, ipOff: number, ipLen: number,
+  dstMac: number, srcMac: number, outerSrc: number, outerDst: number, df: boolean,
+  id = 0, vlanId = -1, pcp = 0,
+): number {
+  const l2 = vlanId >= 0 ? ETH_HEADER_LEN + VLAN_TAG_LEN : ETH_HEADER_LEN;
+  const outerLen = IPV4_HEADER_LEN + ipLen;
+  if (outerLen > IPV4_MAX_LEN || outOff + l2 + outerLen > out.length || ipLen < 1) return -1;
+  const tos = src[ipOff + 1]!;
+  copyBytes(out, outOff + l2 + IPV4_HEADER_LEN, src, ipOff, ipLen);
+  writeEthernet(out, outOff, dstMac, srcMac, ETHERTYPE_IPV4, vlanId, pcp);
+  writeIpv4Header(out, outOff + l2, outerSrc, outerDst, IPPROTO_IPIP, outerLen, IPIP_OUTER_TTL, id, df ? IP_FLAG_DF : 0, tos);
+  return l2 + outerLen;
+}
+
+/**
+ * Offset of the inner IPv4 header of the IP-in-IP packet at buf[ipOff, end), or -1 when it is
+ * not one (not version 4, bad IHL or length, protocol not 4, a fragment, or no room for an
+ * inner 20-byte header). The inner packet itself is not validated (decodeFrame does that).
+ */
+export function ipipInnerOffset(buf: Uint8Array, ipOff: number, end: number): number {
+  const avail = end - ipOff;
+  if (avail < IPV4_HEADER_LEN) return -1;
+  const vihl = buf[ipOff]!;
+  const hlen = (vihl & 0x0f) * 4;
+  const total = readU16(buf, ipOff + 2);
+  const frag = readU16(buf, ipOff + 6);
+  if (vihl >>> 4 !== 4 || hlen < IPV4_HEADER_LEN || total > avail || buf[ipOff + 9] !== IPPROTO_IPIP ||
+    (frag & (IP_FLAG_MF | IP_FRAG_OFFSET_MASK)) !== 0 || hlen + IPV4_HEADER_LEN > total) {
+    return -1;
+  }
+  return ipOff + hlen;
+}
+
+/**
+ * Decapsulates the IP-in-IP frame buf[0, len) in place: the Ethernet header (with its tag, if
+ * any) is moved up to sit right before the inner packet, dropping the outer IPv4 header.
+ * Returns the new start of the frame (its end is unchanged, `len`), or -1 if the frame is not
+ * Ethernet + IPv4 protocol 4.
+ */
+export function decapsulateIpipFrame(buf: Uint8Array, len: number): number {
+  if (len > buf.length) len = buf.length;
+  if (len < ETH_HEADER_LEN) return -1;
+  let l2 = ETH_HEADER_LEN;
+  if (readU16(buf, 12) === ETHERTYPE_VLAN) {
+    if (len < ETH_HEADER_LEN + VLAN_TAG_LEN) return -1;
+    l2 += VLAN_TAG_LEN;
+  }
+  if (readU16(buf, l2 - 2) !== ETHERTYPE_IPV4) return -1;
+  const inner = ipipInnerOffset(buf, l2, len);
+  if (inner < 0) return -1;
+  const start = inner - l2;
+  copyBytes(buf, start, buf, 0, l2);
+  return start;
+}
