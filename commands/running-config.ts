@@ -19,7 +19,7 @@ function section(head: string, body: string[], out: string[]): void {
 
 export function renderRunningConfig(cfg: RunningConfig): string {
   const factory = defaultConfig();
-  const out: string[] = ['!', `hostname ${cfg.hostname}`, '!'];
+  const out: string[] = ['!', 'configure terminal', `hostname ${cfg.hostname}`, '!'];
   const users = usersRunning(cfg);
   if (users.length) out.push(...users, '!');
   for (const v of cfg.vlans) {
@@ -31,9 +31,9 @@ export function renderRunningConfig(cfg: RunningConfig): string {
     const body = interfaceRunning(i, f);
     if (body.length || !f) section(`interface ${i.name}`, body, out);
   }
+  for (const h of cfg.healthChecks) section(`health-check ${h.id}`, healthCheckRunning(h), out);
   const routes = routeRunning(cfg);
   if (routes.length) out.push(...routes, '!');
-  for (const h of cfg.healthChecks) section(`health-check ${h.id}`, healthCheckRunning(h), out);
   for (const r of cfg.reals) section(`real ${r.id}`, realRunning(r), out);
   for (const p of cfg.portBoundaries) section(`port-boundary ${p.id}`, portBoundaryRunning(p), out);
   for (const s of cfg.slbs) section(`slb ${s.name}`, slbRunning(s), out);

@@ -26,5 +26,4 @@ if [ -n "$system" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   fi
 fi
 
-say "building"
-npx tsc -p tsconfig.json
+[ -n "$system" ] || { say "building"; npx tsc -p tsconfig.json; }

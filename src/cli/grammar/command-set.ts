@@ -29,7 +29,9 @@ export class CommandSet<Ctx> {
   parse(line: string): LineResult<Ctx> {
     const t = tokenize(line);
     if (t.error) return { kind: 'error', message: t.error.message, caretCol: t.error.col, at: 0 };
-    if (t.tokens.length === 0) return { kind: 'empty' };
+    if (t.tokens.length === 0) {
+      return t.pipes.length ? { kind: 'error', message: "% Invalid input detected at '^' marker.", caretCol: line.indexOf('|'), at: 0 } : { kind: 'empty' };
+    }
     const r = this.matcher.match(t.tokens, restFrom(line, t.tokens));
     if (r.kind === 'ok') {
       const command = this.commands[r.parse.cmd]!;

@@ -117,8 +117,9 @@ function stateId(s: State): string {
 
 function matchLeaf(leaf: Leaf, text: string): { level: Level; value: ArgValue | null } {
   if (leaf.t === 'kw') {
-    if (leaf.word === text) return { level: Level.Exact, value: leaf.word };
-    if (text.length > 0 && leaf.word.startsWith(text)) return { level: Level.Partial, value: leaf.word };
+    const t = text.toLowerCase(); // keywords are case-insensitive, as on other network CLIs
+    if (leaf.word === t) return { level: Level.Exact, value: leaf.word };
+    if (t.length > 0 && leaf.word.startsWith(t)) return { level: Level.Partial, value: leaf.word };
     return { level: Level.None, value: null };
   }
   const v = leaf.type.parse(text);
