@@ -1,0 +1,22 @@
+// What an appliance port is attached to: a virtual link of the embedded lab, or a Linux
+// interface. The engine transmits through it and is handed the frames it receives.
+
+/** Receives one frame; `frame` may be reused by the caller after the call returns. */
+export type FrameHandler = (frame: Uint8Array, len: number) => void;
+
+export interface PortBackend {
+  readonly name: string;
+  /** Sends one frame out. The caller may reuse `frame` after the call returns. */
+  transmit(frame: Uint8Array, len: number): void;
+  /** Starts delivering received frames to `rx` (one receiver at a time). */
+  attach(rx: FrameHandler): void;
+  detach(): void;
+}
+
+export type Direction = 'in' | 'out';
+
+/**
+ * A capture tap on a port. The engine checks one nullable field per frame, so a port without
+ * a capture pays nothing else. `tsUs` is wall-clock microseconds from the engine's clock.
+ */
+export type CaptureTap = (port: number, dir: Direction, frame: Uint8Array, len: number, tsUs: number) => void;
