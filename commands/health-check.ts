@@ -7,6 +7,7 @@ import { kv, optionRule, RULE, SUBRULE } from '../src/cli/render.js';
 import { HC_TYPES, type HcId, type HcType, type HealthCheckConfig, type RunningConfig, type Toggle } from '../src/config/model.js';
 import { HEALTH_CHECK } from '../src/config/objects.js';
 import { formatIpv4, type Ipv4 } from '../src/net/addr.js';
+import { descriptionCommands } from './common.js';
 import { quote } from './quote.js';
 
 type AddrField = 'sip' | 'tip' | 'innerTip' | 'dip';
@@ -95,14 +96,7 @@ export const healthCheckCommands = defineCommands<Ctx>([
     syntax: 'udp reply <required|optional>', modes: ['health-check'], doc: 'UDP checks: whether silence counts as up (optional) or down (required)',
     run: (ctx, a) => ctx.stage(HEALTH_CHECK, 'udp reply', (h) => ({ ...h, udpReplyRequired: a.str('reply') === 'required' })),
   },
-  {
-    syntax: 'description LINE', modes: ['health-check'], doc: 'Describe the health check',
-    run: (ctx, a) => ctx.stage(HEALTH_CHECK, 'description', (h) => ({ ...h, description: a.str('description') })),
-  },
-  {
-    syntax: 'no description', modes: ['health-check'], doc: 'Remove the description',
-    run: (ctx) => ctx.stage(HEALTH_CHECK, 'description', (h) => ({ ...h, description: '' })),
-  },
+  ...descriptionCommands(HEALTH_CHECK, 'health check'),
   {
     syntax: 'show health-check [(1-65535)]', modes: ['global'], privilege: 1, doc: 'Health checks',
     run: (ctx, a) => {

@@ -10,6 +10,7 @@ import type { InterfaceConfig, RunningConfig } from '../src/config/model.js';
 import { INTERFACE } from '../src/config/objects.js';
 import { broadcastOf, formatIpv4, formatMac, formatPrefix } from '../src/net/addr.js';
 import type { ApplianceIdentity } from '../src/appliance.js';
+import { descriptionCommands } from './common.js';
 import { quote } from './quote.js';
 
 export const interfaceCommands = defineCommands<Ctx>([
@@ -47,14 +48,7 @@ export const interfaceCommands = defineCommands<Ctx>([
     syntax: 'rpf <default|strict|loose|disable>', modes: ['interface'], doc: 'Reverse-path filtering',
     run: (ctx, a) => ctx.stage(INTERFACE, 'rpf', (i) => ({ ...i, rpf: a.str('rpf') as InterfaceConfig['rpf'] })),
   },
-  {
-    syntax: 'description LINE', modes: ['interface'], doc: 'Describe the interface',
-    run: (ctx, a) => ctx.stage(INTERFACE, 'description', (i) => ({ ...i, description: a.str('description') })),
-  },
-  {
-    syntax: 'no description', modes: ['interface'], doc: 'Remove the description',
-    run: (ctx) => ctx.stage(INTERFACE, 'description', (i) => ({ ...i, description: '' })),
-  },
+  ...descriptionCommands(INTERFACE, 'interface'),
   {
     syntax: 'show interface', modes: ['global'], privilege: 1, doc: 'IP interfaces',
     run: (ctx) => ctx.write(showInterface(ctx.cfg, ctx.appliance.identity)),

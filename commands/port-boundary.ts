@@ -8,6 +8,7 @@ import { ANY_PREFIX } from '../src/config/defaults.js';
 import type { FilterProtocol, PbId, PortBoundaryConfig, PortRange, Toggle } from '../src/config/model.js';
 import { PORT_BOUNDARY } from '../src/config/objects.js';
 import { formatMac, formatPrefix, networkOf, type Mac, type PortNo, type Prefix, type VlanId } from '../src/net/addr.js';
+import { descriptionCommands } from './common.js';
 import { quote } from './quote.js';
 
 const net = (p: Prefix): Prefix => ({ addr: networkOf(p), len: p.len });
@@ -95,14 +96,7 @@ export const portBoundaryCommands = defineCommands<Ctx>([
     syntax: 'no include-mac', modes: ['port-boundary'], doc: 'Frames from any MAC',
     run: (ctx) => ctx.stage(PORT_BOUNDARY, 'include-mac', (p) => ({ ...p, includeMac: [] })),
   },
-  {
-    syntax: 'description LINE', modes: ['port-boundary'], doc: 'Describe the port boundary',
-    run: (ctx, a) => ctx.stage(PORT_BOUNDARY, 'description', (p) => ({ ...p, description: a.str('description') })),
-  },
-  {
-    syntax: 'no description', modes: ['port-boundary'], doc: 'Remove the description',
-    run: (ctx) => ctx.stage(PORT_BOUNDARY, 'description', (p) => ({ ...p, description: '' })),
-  },
+  ...descriptionCommands(PORT_BOUNDARY, 'port boundary'),
   {
     syntax: 'show port-boundary [(1-64)]', modes: ['global'], privilege: 1, doc: 'Port boundaries',
     run: (ctx, a) => {

@@ -7,6 +7,7 @@ import { RULE, SUBRULE, table } from '../src/cli/render.js';
 import type { RealConfig, RealId, RunningConfig, Toggle } from '../src/config/model.js';
 import { REAL } from '../src/config/objects.js';
 import { formatIpv4 } from '../src/net/addr.js';
+import { descriptionCommands } from './common.js';
 import { quote } from './quote.js';
 
 export const realCommands = defineCommands<Ctx>([
@@ -64,14 +65,7 @@ export const realCommands = defineCommands<Ctx>([
     syntax: 'status <enable|disable>', modes: ['real'], doc: 'Take the real server in or out of service',
     run: (ctx, a) => ctx.stage(REAL, 'status', (r) => ({ ...r, status: a.str('status') as Toggle })),
   },
-  {
-    syntax: 'description LINE', modes: ['real'], doc: 'Describe the real server',
-    run: (ctx, a) => ctx.stage(REAL, 'description', (r) => ({ ...r, description: a.str('description') })),
-  },
-  {
-    syntax: 'no description', modes: ['real'], doc: 'Remove the description',
-    run: (ctx) => ctx.stage(REAL, 'description', (r) => ({ ...r, description: '' })),
-  },
+  ...descriptionCommands(REAL, 'real server'),
   {
     syntax: 'show real [(1-65535)]', modes: ['global'], privilege: 1, doc: 'Real servers',
     run: (ctx, a) => {

@@ -12,6 +12,7 @@ import {
 import { SLB } from '../src/config/objects.js';
 import type { RuntimeView } from '../src/engine/runtime.js';
 import { formatIpv4, formatPrefix, lenOfMask, networkOf, type Ipv4, type Prefix } from '../src/net/addr.js';
+import { descriptionCommands } from './common.js';
 import { quote } from './quote.js';
 
 const net = (p: Prefix): Prefix => ({ addr: networkOf(p), len: p.len });
@@ -160,14 +161,7 @@ export const slbCommands = defineCommands<Ctx>([
     syntax: 'dscp (1-63)', modes: ['slb'], doc: 'l3dsr-dscp: the DSCP value that marks this VIP',
     run: (ctx, a) => ctx.stage(SLB, 'dscp', (s) => ({ ...s, dscp: a.num('dscp') })),
   },
-  {
-    syntax: 'description LINE', modes: ['slb'], doc: 'Describe the service',
-    run: (ctx, a) => ctx.stage(SLB, 'description', (s) => ({ ...s, description: a.str('description') })),
-  },
-  {
-    syntax: 'no description', modes: ['slb'], doc: 'Remove the description',
-    run: (ctx) => ctx.stage(SLB, 'description', (s) => ({ ...s, description: '' })),
-  },
+  ...descriptionCommands(SLB, 'service'),
   {
     syntax: 'show info slb [NAME]', modes: ['global'], privilege: 1, doc: 'An SLB service: configuration, health and statistics',
     run: (ctx, a) => {

@@ -9,6 +9,7 @@ import { vlanMembership } from '../src/config/derived.js';
 import type { RunningConfig, VlanConfig } from '../src/config/model.js';
 import { VLAN } from '../src/config/objects.js';
 import { PORT_COUNT, type PortNo, type VlanId } from '../src/net/addr.js';
+import { descriptionCommands } from './common.js';
 import { quote } from './quote.js';
 
 const sortPorts = (ps: Iterable<number>) => [...new Set(ps)].sort((a, b) => a - b) as PortNo[];
@@ -59,14 +60,7 @@ export const vlanCommands = defineCommands<Ctx>([
     syntax: 'tbm <enable|disable>', modes: ['vlan'], doc: 'Transparent bridge mode',
     run: (ctx, a) => ctx.stage(VLAN, 'tbm', (v) => ({ ...v, tbm: a.str('tbm') === 'enable' })),
   },
-  {
-    syntax: 'description LINE', modes: ['vlan'], doc: 'Describe the VLAN',
-    run: (ctx, a) => ctx.stage(VLAN, 'description', (v) => ({ ...v, description: a.str('description') })),
-  },
-  {
-    syntax: 'no description', modes: ['vlan'], doc: 'Remove the description',
-    run: (ctx) => ctx.stage(VLAN, 'description', (v) => ({ ...v, description: '' })),
-  },
+  ...descriptionCommands(VLAN, 'VLAN'),
   {
     syntax: 'show vlan', modes: ['global'], privilege: 1, doc: 'VLANs and their ports',
     run: (ctx) => ctx.write(showVlan(ctx.cfg)),
