@@ -1,0 +1,10 @@
+// The whole project type-checks (strict), tests included.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+describe('typescript', () => {
+  it('has no type errors', () => {
+    const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.test.json', '--noEmit'], { encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+  }, 120_000);
+});
