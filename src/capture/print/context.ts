@@ -29,6 +29,11 @@ export interface PrintOptions {
   A: number;
   /** -t count: 0 local time of day, 1 none, 2 epoch, 3 delta since previous, 4 date and time, 5 delta since first. */
   t: number;
+  /**
+   * The appliance's own capture style (its firmware's older tcpdump, as the lab notes show):
+   * IP-in-IP lines end in ` (ipip-proto-4)`. Off for `-r`, which prints exactly as tcpdump 4.99.
+   */
+  applianceStyle?: boolean;
 }
 
 export const DEFAULT_PRINT_OPTIONS: PrintOptions = { n: 0, e: false, v: 0, q: 0, S: false, x: 0, X: 0, A: 0, t: 0 };

@@ -258,6 +258,7 @@ export function ipDemuxPrint(c: Ctx, bp: number, length: number, fragmented: boo
       return;
     case IPPROTO.IPV4:
       ipPrint(c, bp, length);
+      if (c.o.applianceStyle && c.o.v === 0) c.p(' (ipip-proto-4)');
       return;
     case IPPROTO.ICMPV6:
     case IPPROTO.ETHERNET:
