@@ -1,0 +1,49 @@
+// The encap/NAT stage: what each NAT mode does to a packet of a session on its way out.
+// The packet has been copied into the engine's output buffer and its meta shifted to match
+// (shiftMeta); these rewrite it in place with incremental checksums (packet/rewrite.ts) or
+// wrap it (packet/ipip.ts). No allocation.
+
+import { encapsulateIpip } from '../packet/ipip.js';
+import type { IpMeta } from '../packet/meta.js';
+import { rewriteDstPort, rewriteIpv4Dst, rewriteIpv4Src, rewriteSrcPort, setDscp } from '../packet/rewrite.js';
+
+/** Moves every offset of `m` by `delta` (after the packet was copied to another offset/buffer). */
+export function shiftMeta(m: IpMeta, delta: number): void {
+  if (delta === 0) return;
+  m.l3Off += delta;
+  m.l3End += delta;
+  if (m.l4Off >= 0) m.l4Off += delta;
+  if (m.payloadOff >= 0) m.payloadOff += delta;
+  if (m.icmpInnerOff >= 0) m.icmpInnerOff += delta;
+}
+
+/** nat, client -> real: destination VIP:vport becomes RIP:rport (rport 0 keeps the port). */
+export function natToReal(buf: Uint8Array, m: IpMeta, rip: number, rport: number): void {
+  rewriteIpv4Dst(buf, m, rip);
+  if (rport !== 0 && rport !== m.dport) rewriteDstPort(buf, m, rport);
+}
+
+/** nat, real -> client: source RIP:rport becomes VIP:vport. */
+export function natToClient(buf: Uint8Array, m: IpMeta, vip: number, vport: number): void {
+  rewriteIpv4Src(buf, m, vip);
+  if (vport !== m.sport) rewriteSrcPort(buf, m, vport);
+}
+
+/** l3dsr-dscp: marks the packet with the service's DSCP (ECN bits kept). */
+export function markDscp(buf: Uint8Array, m: IpMeta, dscp: number): void {
+  setDscp(buf, m, dscp);
+}
+
+/**
+ * l3dsr-iptunnel: writes into `out` at `outOff` the frame carrying the IPv4 packet
+ * src[m.l3Off, m.l3End) unchanged inside IP-in-IP from `outerSrc` to `rip` (TTL 64, TOS and DF
+ * copied from the inner header), with an Ethernet header (tagged when vlanTag >= 0).
+ * Returns the frame length or -1 (too big).
+ */
+export function tunnelToReal(
+  out: Uint8Array, outOff: number, src: Uint8Array, m: IpMeta, dstMac: number, srcMac: number,
+  outerSrc: number, rip: number, ipId: number, vlanTag: number,
+): number {
+  return encapsulateIpip(out, outOff, src, m.l3Off, m.l3End - m.l3Off, dstMac, srcMac, outerSrc, rip, m.dontFragment,
+    ipId, vlanTag);
+}

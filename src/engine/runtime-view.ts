@@ -1,0 +1,114 @@
+// The engine's half of RuntimeView: what the show commands read from the dataplane. The
+// health checker answers hcResult/hcState; the appliance composes the two, e.g.
+//   const rt = engine.runtime;
+//   app.runtime = { ...bindRuntime(rt), hcResult: (...) => checker.hcResult(...), hcState: (...) => ... };
+// (see bindRuntime below: the methods are plain functions bound to the engine's runtime).
+
+import type { RealId } from '../config/model.js';
+import type { Ipv4, Mac } from '../net/addr.js';
+import type { ArpRow, Health, RealRuntime, RuntimeView, SessionRow } from './runtime.js';
+import { ArpState } from './arp.js';
+import { routeHealthKey } from './l3-tables.js';
+import type { Engine } from './engine.js';
+
+export type EngineRuntimeView = Omit<RuntimeView, 'hcResult' | 'hcState'>;
+
+const PROTO_NAMES: Record<number, SessionRow['proto']> = { 6: 'tcp', 17: 'udp', 1: 'icmp' };
+
+export class EngineRuntime implements EngineRuntimeView {
+  constructor(private readonly engine: Engine) {}
+
+  filterHits(slb: string, filterId: number): number {
+    return this.engine.slb.byName.get(slb)?.hits.get(filterId) ?? 0;
+  }
+
+  /** ACT when any enabled real of the service is up, DEACT when none is, INACT for a disabled service. */
+  serviceHealth(slb: string): Health {
+    const svc = this.engine.slb.byName.get(slb);
+    if (svc === undefined) return 'DEACT';
+    if (!svc.enabled) return 'INACT';
+    return svc.members.some((b) => b.enabled && b.up && b.rip !== 0) ? 'ACT' : 'DEACT';
+  }
+
+  /** ACT up, DEACT down (or not yet reported by a check), INACT for a disabled or unknown real. */
+  real(slb: string, real: RealId): RealRuntime {
+    const b = this.engine.slb.byName.get(slb)?.byReal.get(real);
+    if (b === undefined) return { health: 'INACT', cause: '', since: 0, currentSessions: 0, totalSessions: 0 };
+    return {
+      health: !b.enabled ? 'INACT' : b.up ? 'ACT' : 'DEACT',
+      cause: b.cause,
+      since: b.since,
+      currentSessions: this.engine.sessions.realCounts[b.idx] ?? 0,
+      totalSessions: b.totalSessions,
+    };
+  }
+
+  cps(slb: string): number {
+    return this.engine.slb.byName.get(slb)?.cps(this.engine.clock.now()) ?? 0;
+  }
+
+  /** Live sessions in creation order (a snapshot: allocates one row per session). */
+  sessions(): SessionRow[] {
+    const e = this.engine, t = e.sessions, now = e.clock.now();
+    const rows: SessionRow[] = [];
+    t.forEach((sid) => {
+      const b = e.slb.bindings[t.real(sid)];
+      const svc = e.slb.services[t.slb(sid)];
+      if (b === null || b === undefined || svc === null || svc === undefined) return;
+      rows.push({
+        proto: PROTO_NAMES[t.proto(sid)] ?? 'tcp',
+        origSrc: t.clientIp(sid) as Ipv4, origSport: t.clientPort(sid), origDst: t.vip(sid) as Ipv4, origDport: t.vport(sid),
+        replySrc: t.replySrcIp(sid) as Ipv4, replySport: t.replySrcPort(sid),
+        replyDst: t.replyDstIp(sid) as Ipv4, replyDport: t.replyDstPort(sid),
+        slb: svc.name, real: b.realId,
+      });
+    }, { now });
+    return rows;
+  }
+
+  /** `clear entry [slb NAME]`: removes the sessions (not the sticky entries); returns how many. */
+  clearSessions(slb?: string): number {
+    const e = this.engine;
+    if (slb === undefined) return e.sessions.clear();
+    const svc = e.slb.byName.get(slb);
+    return svc === undefined ? 0 : e.sessions.clear(svc.idx);
+  }
+
+  arp(): ArpRow[] {
+    const e = this.engine, now = e.clock.now();
+    const rows: ArpRow[] = [];
+    for (const a of e.arp.map.values()) {
+      const iface = e.ifs.list[a.ifIdx];
+      const complete = a.state === ArpState.COMPLETE;
+      const port = complete ? (e.macs.lookup(iface?.vid ?? 0, a.mac) || a.port || null) : null;
+      rows.push({
+        addr: a.ip as Ipv4,
+        mac: complete ? (a.mac as Mac) : null,
+        iface: iface?.name ?? '',
+        port,
+        ageSec: Math.max(0, Math.floor((now - a.updated) / 1000)),
+        state: complete ? 'complete' : 'incomplete',
+      });
+    }
+    rows.sort((x, y) => x.addr - y.addr);
+    return rows;
+  }
+
+  routeUp(dest: string, gateway: Ipv4): boolean | null {
+    return this.engine.fib.routeUp(routeHealthKey(dest, gateway));
+  }
+}
+
+/** The runtime's methods as bound functions (to spread into a RuntimeView with the checker's). */
+export function bindRuntime(rt: EngineRuntime): EngineRuntimeView {
+  return {
+    filterHits: rt.filterHits.bind(rt),
+    serviceHealth: rt.serviceHealth.bind(rt),
+    real: rt.real.bind(rt),
+    cps: rt.cps.bind(rt),
+    sessions: rt.sessions.bind(rt),
+    clearSessions: rt.clearSessions.bind(rt),
+    arp: rt.arp.bind(rt),
+    routeUp: rt.routeUp.bind(rt),
+  };
+}

@@ -1,0 +1,334 @@
+// The L3 stage: ARP (answers for interface addresses and VIPs, learning), IPv4 input (VIP
+// traffic to the SLB stage, packets for the appliance to local delivery, replies of SLB
+// sessions back to the SLB stage, the rest routed with TTL decrement), local delivery to the
+// ProbeIo listeners (or the answers of a host: echo reply, RST, ICMP unreachable), and L3
+// output: next-hop ARP resolution with a bounded pending queue, then the port stage.
+
+import type { LocalPacket, ProbeIo } from '../health/probe-io.js';
+import { BROADCAST_MAC, isMulticastMac } from '../net/addr.js';
+import { ARP_REPLY, ARP_REQUEST, writeArp } from '../packet/arp.js';
+import { copyBytes } from '../packet/bytes.js';
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../packet/ethernet.js';
+import {
+  ICMP_DEST_UNREACH, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_NET_UNREACH, ICMP_PORT_UNREACH, ICMP_TIME_EXCEEDED,
+  ICMP_TTL_EXCEEDED, isIcmpError,
+} from '../packet/icmp.js';
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../packet/ipv4.js';
+import { DropReason, type PacketMeta } from '../packet/meta.js';
+import { decrementTtl } from '../packet/rewrite.js';
+import { TCP_RST } from '../packet/tcp.js';
+import { ARP_RETRY_MS, ArpState, type ArpEntry, type PendingPacket } from './arp.js';
+import type { Dataplane } from './dataplane.js';
+import { shiftMeta } from './nat.js';
+import { HEADROOM } from './pool.js';
+import { writeEchoReply, writeIcmpErrorPacket, writeRst } from './reply.js';
+import { dirOf, sidOf } from './session/index.js';
+import { EngineDrop } from './stats.js';
+
+export type ListenFilter = Parameters<ProbeIo['listen']>[0];
+export type LocalHandler = (p: LocalPacket) => void;
+
+export class L3Stage {
+  private readonly listeners = new Map<number, LocalHandler[]>();
+  private readonly icmpErrorListeners: LocalHandler[] = [];
+
+  constructor(private readonly dp: Dataplane) {}
+
+  // ===================================================================== input
+
+  /** A frame for the appliance (or a broadcast ARP/IPv4) in VLAN `vid`. */
+  input(port: number, vid: number, frame: Uint8Array, m: PacketMeta, r: number, l2bcast: boolean, now: number): void {
+    const dp = this.dp;
+    const ifIdx = dp.ifs.byVid[vid]!;
+    if (ifIdx < 0) {
+      if (!l2bcast) dp.drop(EngineDrop.NO_INTERFACE);
+      return;
+    }
+    if (r !== DropReason.OK) {
+      dp.drop(r);
+      return;
+    }
+    if (m.etherType === ETHERTYPE_ARP) {
+      this.arpInput(port, vid, ifIdx, m, now);
+      return;
+    }
+    if (m.etherType !== ETHERTYPE_IPV4) {
+      dp.drop(EngineDrop.UNSUPPORTED_ETHERTYPE);
+      return;
+    }
+    this.ipInput(port, vid, ifIdx, frame, m, l2bcast, now);
+  }
+
+  private arpInput(port: number, vid: number, ifIdx: number, m: PacketMeta, now: number): void {
+    const dp = this.dp;
+    const iface = dp.ifs.list[ifIdx]!;
+    const spa = m.arpSpa >>> 0, tpa = m.arpTpa >>> 0, sha = m.arpSha;
+    const forUs = iface.hasAddr && tpa === iface.addr;
+    const forVip = !forUs && dp.slb.answersArpFor(tpa, ifIdx);
+    if (spa !== 0 && !isMulticastMac(sha) && sha !== 0 && iface.hasAddr && ((spa & iface.mask) >>> 0) === iface.net &&
+      spa !== iface.addr) {
+      // New entries only for neighbours talking to us; gratuitous/unsolicited ARP updates existing ones.
+      const e = dp.arp.learn(spa, sha, ifIdx, port, now, forUs || forVip);
+      if (e !== null) {
+        if (!dp.timerArmed) dp.arm();
+        if (e.queue.length !== 0) this.releasePending(e);
+      }
+    }
+    if (m.arpOp === ARP_REQUEST && (forUs || forVip)) {
+      const b = dp.arpOut;
+      writeArp(b, HEADROOM, ARP_REPLY, dp.baseMac, tpa, sha, spa);
+      dp.ports.txL2(port, b, HEADROOM, 28, vid, m.srcMac, ETHERTYPE_ARP);
+      dp.stats.arpRepliesSent++;
+    }
+  }
+
+  private ipInput(port: number, vid: number, ifIdx: number, frame: Uint8Array, m: PacketMeta, l2bcast: boolean, now: number): void {
+    const dp = this.dp;
+    const src = m.ipSrc >>> 0, dst = m.ipDst >>> 0;
+    if (src === 0 || src === 0xffffffff || (src >>> 28) === 0xe || dp.ifs.isOwn(src)) {
+      dp.drop(EngineDrop.MARTIAN);
+      return;
+    }
+    if (dp.slb.vipIndex(dst) >= 0) {
+      if (l2bcast) {
+        dp.drop(EngineDrop.IGNORED);
+        return;
+      }
+      dp.slbStage.input(port, vid, frame, m, now);
+      return;
+    }
+    if (l2bcast || (dst >>> 28) === 0xe || dp.ifs.isBroadcast(dst)) {
+      dp.drop(EngineDrop.IGNORED);
+      return;
+    }
+    if (dp.ifs.isOwn(dst)) {
+      this.localInput(port, frame, m, EngineDrop.NO_LISTENER);
+      return;
+    }
+    // Transit. A reply of an SLB session (NAT, or DSR replies that happen to pass) follows its session.
+    const proto = m.proto;
+    if (dp.sessions.size !== 0 && (proto === IPPROTO_TCP || proto === IPPROTO_UDP) && m.fragOffset === 0) {
+      const ref = dp.sessions.lookup(now, proto, src, m.sport, dst, m.dport);
+      if (ref >= 0 && dirOf(ref) === 1) {
+        dp.slbStage.reply(sidOf(ref), frame, m, now);
+        return;
+      }
+    }
+    this.forward(ifIdx, frame, m);
+  }
+
+  /** Routes a transit packet: TTL decrement (ICMP time exceeded at 0), route lookup (ICMP net unreachable when none). */
+  forward(inIf: number, frame: Uint8Array, m: PacketMeta): void {
+    const dp = this.dp;
+    if (m.ttl <= 1) {
+      dp.drop(EngineDrop.TTL_EXCEEDED);
+      this.sendIcmpError(inIf, ICMP_TIME_EXCEEDED, ICMP_TTL_EXCEEDED, frame, m);
+      return;
+    }
+    const route = dp.fib.lookup(m.ipDst);
+    if (route === null) {
+      dp.drop(EngineDrop.NO_ROUTE);
+      this.sendIcmpError(inIf, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, frame, m);
+      return;
+    }
+    const out = dp.out, len = m.l3End - m.l3Off;
+    copyBytes(out, HEADROOM, frame, m.l3Off, len);
+    shiftMeta(m, HEADROOM - m.l3Off);
+    decrementTtl(out, m);
+    dp.stats.routed++;
+    this.output(out, HEADROOM, len, route.ifIdx, route.gw !== 0 ? route.gw : m.ipDst >>> 0);
+  }
+
+  // ===================================================================== local delivery
+
+  /**
+   * A packet for the appliance itself (an interface address, or a VIP that SLB does not take):
+   * ICMP echo is answered; TCP/UDP go to the listeners by local port, or get what a host
+   * answers (RST, ICMP port unreachable) counted as `reason`; ICMP echo replies and errors go
+   * to the listeners.
+   */
+  localInput(port: number, frame: Uint8Array, m: PacketMeta, reason: number): void {
+    const dp = this.dp;
+    dp.stats.local++;
+    const proto = m.proto;
+    if (proto === IPPROTO_ICMP) {
+      if (m.fragOffset !== 0 || m.moreFragments) {
+        dp.drop(EngineDrop.FRAGMENT);
+        return;
+      }
+      const t = m.icmpType;
+      if (t === ICMP_ECHO_REQUEST) {
+        this.sendEchoReply(frame, m);
+        return;
+      }
+      if (t === ICMP_ECHO_REPLY) {
+        if (!this.deliver(this.listeners.get(0x10000 | m.icmpId), port, frame, m)) dp.drop(EngineDrop.NO_LISTENER);
+        return;
+      }
+      if (isIcmpError(t)) {
+        if (!this.deliver(this.icmpErrorListeners, port, frame, m)) dp.drop(EngineDrop.NO_LISTENER);
+        return;
+      }
+      dp.drop(EngineDrop.IGNORED);
+      return;
+    }
+    if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) {
+      if (m.fragOffset !== 0) {
+        dp.drop(EngineDrop.FRAGMENT);
+        return;
+      }
+      if (this.deliver(this.listeners.get((proto << 16) | m.dport), port, frame, m)) return;
+      dp.drop(reason);
+      this.answerAsHost(frame, m);
+      return;
+    }
+    dp.drop(EngineDrop.NO_LISTENER);
+  }
+
+  /** What a host answers to a segment/datagram for a closed port: RST for TCP (not for a RST), ICMP port unreachable for UDP. */
+  answerAsHost(frame: Uint8Array, m: PacketMeta): void {
+    if (m.proto === IPPROTO_TCP) {
+      if ((m.tcpFlags & TCP_RST) === 0) this.sendRst(m);
+    } else if (m.proto === IPPROTO_UDP) {
+      this.sendIcmpError(-1, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, frame, m, m.ipDst >>> 0);
+    }
+  }
+
+  private deliver(hs: LocalHandler[] | undefined, port: number, frame: Uint8Array, m: PacketMeta): boolean {
+    if (hs === undefined || hs.length === 0) return false;
+    const p: LocalPacket = { frame, len: m.len, meta: m, port };
+    for (const h of hs.slice()) {
+      try {
+        h(p);
+      } catch (e) {
+        this.dp.internalError(e);
+      }
+    }
+    return true;
+  }
+
+  /** ProbeIo.listen. */
+  listen(filter: ListenFilter, handler: LocalHandler): () => void {
+    let list: LocalHandler[];
+    if (filter.proto === 'icmp-error') list = this.icmpErrorListeners;
+    else {
+      const key = filter.proto === 1 ? 0x10000 | (filter.icmpId & 0xffff) : (filter.proto << 16) | (filter.localPort & 0xffff);
+      let l = this.listeners.get(key);
+      if (l === undefined) {
+        l = [];
+        this.listeners.set(key, l);
+      }
+      list = l;
+    }
+    list.push(handler);
+    return () => {
+      const i = list.indexOf(handler);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  // ===================================================================== output
+
+  /**
+   * Sends the IPv4 packet buf[off, off+len) (off >= HEADROOM) to next hop `nh` on interface
+   * `ifIdx`: ARP-resolved (queued while resolving), then out of the port behind the MAC or
+   * flooded in the interface's VLAN. May move the packet within `buf`.
+   */
+  output(buf: Uint8Array, off: number, len: number, ifIdx: number, nh: number): void {
+    const dp = this.dp;
+    const iface = dp.ifs.list[ifIdx];
+    if (iface === undefined) {
+      dp.drop(EngineDrop.NO_ROUTE);
+      return;
+    }
+    let e = dp.arp.get(nh);
+    if (e !== undefined && e.state === ArpState.COMPLETE) {
+      dp.ports.emit(buf, off, len, iface.vid, e.mac, ETHERTYPE_IPV4);
+      return;
+    }
+    if (e === undefined) {
+      const now = dp.clock.now();
+      e = dp.arp.createIncomplete(nh, ifIdx, now);
+      if (!dp.arp.enqueue(e, buf, off, len)) dp.drop(EngineDrop.ARP_QUEUE_FULL);
+      e.tries = 1;
+      e.nextTry = now + ARP_RETRY_MS;
+      this.sendArpRequest(ifIdx, nh);
+      dp.arm();
+      return;
+    }
+    if (!dp.arp.enqueue(e, buf, off, len)) dp.drop(EngineDrop.ARP_QUEUE_FULL);
+  }
+
+  sendArpRequest(ifIdx: number, target: number): void {
+    const dp = this.dp;
+    const iface = dp.ifs.list[ifIdx];
+    if (iface === undefined || !iface.hasAddr) return;
+    const b = dp.arpOut;
+    writeArp(b, HEADROOM, ARP_REQUEST, dp.baseMac, iface.addr, 0, target);
+    dp.ports.emit(b, HEADROOM, 28, iface.vid, BROADCAST_MAC, ETHERTYPE_ARP);
+    dp.stats.arpRequestsSent++;
+  }
+
+  /** Sends the packets that waited for `e` (now complete). */
+  releasePending(e: ArpEntry): void {
+    const dp = this.dp;
+    const iface = dp.ifs.list[e.ifIdx];
+    for (const p of e.queue.splice(0)) {
+      if (iface !== undefined) dp.ports.emit(p.buf, HEADROOM, p.len, iface.vid, e.mac, ETHERTYPE_IPV4);
+      dp.arp.releaseBuffer(p);
+    }
+  }
+
+  dropPending(list: PendingPacket[], reason: number): void {
+    for (const p of list) {
+      this.dp.drop(reason);
+      this.dp.arp.releaseBuffer(p);
+    }
+  }
+
+  /**
+   * Routes a packet the appliance originates (built in `dp.out` at HEADROOM) to `dst`.
+   * Nothing is sent to one of its own addresses or VIPs (a server answering from the VIP, as
+   * DSR servers do, cannot be reached at that address).
+   */
+  private sendLocal(len: number, dst: number): boolean {
+    const dp = this.dp;
+    if (dp.ifs.isOwn(dst) || dp.slb.vipIndex(dst) >= 0) return false;
+    const route = dp.fib.lookup(dst);
+    if (route === null) return false;
+    this.output(dp.out, HEADROOM, len, route.ifIdx, route.gw !== 0 ? route.gw : dst);
+    return true;
+  }
+
+  sendRst(m: PacketMeta): void {
+    const n = writeRst(this.dp.out, HEADROOM, m, 0);
+    if (this.sendLocal(n, m.ipSrc >>> 0)) this.dp.stats.rstSent++;
+  }
+
+  private sendEchoReply(frame: Uint8Array, m: PacketMeta): void {
+    const n = writeEchoReply(this.dp.out, HEADROOM, frame, m, this.dp.nextIpId());
+    this.sendLocal(n, m.ipSrc >>> 0);
+  }
+
+  /**
+   * An ICMP error about the packet `m` to its source. The source address is `src` when given,
+   * else the receiving interface's address (or the egress interface's). Never about an ICMP
+   * error, a non-first fragment, or a packet from a broadcast/multicast/zero/own source.
+   */
+  sendIcmpError(inIf: number, type: number, code: number, frame: Uint8Array, m: PacketMeta, src = 0): void {
+    const dp = this.dp;
+    if (m.fragOffset !== 0) return;
+    if (m.proto === IPPROTO_ICMP && isIcmpError(m.icmpType)) return;
+    const dst = m.ipSrc >>> 0;
+    if (dst === 0 || (dst >>> 28) >= 0xe || dp.ifs.isBroadcast(dst) || dp.ifs.isOwn(dst) || dp.slb.vipIndex(dst) >= 0) return;
+    const route = dp.fib.lookup(dst);
+    if (route === null) return;
+    if (src === 0) {
+      const i = dp.ifs.list[inIf];
+      src = i !== undefined && i.hasAddr ? i.addr : dp.ifs.list[route.ifIdx]!.addr;
+    }
+    const n = writeIcmpErrorPacket(dp.out, HEADROOM, src, type, code, frame, m, dp.nextIpId());
+    this.output(dp.out, HEADROOM, n, route.ifIdx, route.gw !== 0 ? route.gw : dst);
+    dp.stats.icmpSent++;
+  }
+}

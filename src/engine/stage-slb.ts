@@ -1,0 +1,265 @@
+// The SLB stage: traffic to a VIP. The port-boundary gate first (outside every boundary SLB
+// does nothing and the appliance answers as a host), then the session table: packets of a
+// session follow it; a new flow (TCP SYN, first UDP datagram) goes through the service's
+// filters, stickiness and scheduler and gets a session. The packet then leaves through the
+// encap/NAT stage (nat.ts) of the session's mode, on the path to its real.
+//
+// The path to each real (route, next hop, ARP, egress port, VLAN tag, outer source) is
+// cached per binding and recomputed when the engine's topology generation changes, so the
+// packet of an established session costs a session lookup, a copy and a header write.
+
+import { copyBytes } from '../packet/bytes.js';
+import { ETH_HEADER_LEN, ETHERTYPE_IPV4, VLAN_TAG_LEN, writeEthernet } from '../packet/ethernet.js';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../packet/ipv4.js';
+import type { PacketMeta } from '../packet/meta.js';
+import { TCP_ACK, TCP_RST, TCP_SYN } from '../packet/tcp.js';
+import type { Dataplane } from './dataplane.js';
+import { flowHash, srcHash } from './lb/hash.js';
+import { markDscp, natToClient, natToReal, shiftMeta, tunnelToReal } from './nat.js';
+import { HEADROOM } from './pool.js';
+import { InsertError, NAT_MODE_CODES, SessionState, tcpInitialState } from './session/index.js';
+import type { Binding } from './slb.js';
+import { EngineDrop } from './stats.js';
+
+const NAT = NAT_MODE_CODES.nat;
+const DSR = NAT_MODE_CODES.dsr;
+const IPTUNNEL = NAT_MODE_CODES['l3dsr-iptunnel'];
+const DSCP = NAT_MODE_CODES['l3dsr-dscp'];
+
+/** Path cache states (pathPort values below 1). */
+const PATH_UNRESOLVED = -1;
+const PATH_NO_ROUTE = -2;
+
+export class SlbStage {
+  // Per binding: the resolved path to its real.
+  private readonly pathGen: Int32Array;
+  private readonly pathPort: Int32Array;
+  private readonly pathTag: Int32Array;
+  private readonly pathMac: Float64Array;
+  private readonly pathSrc: Float64Array;
+  private readonly pathIf: Int32Array;
+  private readonly pathNh: Float64Array;
+
+  constructor(private readonly dp: Dataplane, maxBindings: number) {
+    this.pathGen = new Int32Array(maxBindings).fill(-1);
+    this.pathPort = new Int32Array(maxBindings);
+    this.pathTag = new Int32Array(maxBindings);
+    this.pathMac = new Float64Array(maxBindings);
+    this.pathSrc = new Float64Array(maxBindings);
+    this.pathIf = new Int32Array(maxBindings);
+    this.pathNh = new Float64Array(maxBindings);
+  }
+
+  /** An IPv4 packet addressed to a VIP, received on `port` in VLAN `vid`. */
+  input(port: number, vid: number, frame: Uint8Array, m: PacketMeta, now: number): void {
+    const dp = this.dp;
+    const proto = m.proto;
+    if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) {
+      dp.l3.localInput(port, frame, m, EngineDrop.NO_LISTENER); // ICMP echo to a VIP is answered
+      return;
+    }
+    if (m.fragOffset !== 0) {
+      dp.drop(EngineDrop.FRAGMENT);
+      return;
+    }
+    const dst = m.ipDst >>> 0;
+    const svcIdx = dp.slb.serviceFor(dst, proto, m.dport);
+    if (svcIdx < 0) {
+      dp.l3.localInput(port, frame, m, EngineDrop.NO_LISTENER);
+      return;
+    }
+    if (!dp.slb.boundaryAllows(port, vid, m)) {
+      // Outside every port boundary SLB does nothing: the appliance answers as a host (file 000).
+      dp.l3.localInput(port, frame, m, EngineDrop.NO_BOUNDARY);
+      return;
+    }
+    const src = m.ipSrc >>> 0;
+    const sid = dp.sessions.lookupOrig(now, proto, src, m.sport, dst, m.dport);
+    if (sid >= 0) {
+      const b = dp.slb.bindings[dp.sessions.real(sid)];
+      if (proto === IPPROTO_TCP && (m.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN && (b === null || b === undefined || !b.usable())) {
+        // A new connection reusing the tuple of a session whose real no longer takes new ones.
+        dp.sessions.delete(sid);
+      } else {
+        this.toReal(sid, frame, m, now);
+        return;
+      }
+    }
+    this.newFlow(port, svcIdx, frame, m, now);
+  }
+
+  private newFlow(port: number, svcIdx: number, frame: Uint8Array, m: PacketMeta, now: number): void {
+    const dp = this.dp;
+    const proto = m.proto;
+    if (proto === IPPROTO_TCP && (m.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST)) !== TCP_SYN) {
+      // Non-SYN TCP without a session: answered with a RST (RSTs themselves are dropped
+      // silently), so a client whose session expired or was cleared learns it at once
+      // instead of retransmitting into a black hole.
+      dp.drop(EngineDrop.NO_SESSION);
+      if ((m.tcpFlags & TCP_RST) === 0) dp.l3.sendRst(m);
+      return;
+    }
+    const svc = dp.slb.services[svcIdx]!;
+    const src = m.ipSrc >>> 0, dst = m.ipDst >>> 0;
+    const fk = svc.matchFilter(proto, src, dst);
+    if (fk === -2 || (fk >= 0 && !svc.filters[fk]!.include)) {
+      // Not this service's traffic: the appliance answers as a host.
+      if (fk >= 0) svc.hit(fk);
+      dp.l3.localInput(port, frame, m, EngineDrop.FILTERED);
+      return;
+    }
+    // The real: a sticky client's real if it still takes sessions, else the scheduler's pick.
+    let bi = -1;
+    if (svc.sticky) {
+      const s = dp.sticky.get(now, svcIdx, src, dst);
+      if (s >= 0) {
+        const sb = dp.slb.bindings[s];
+        if (sb !== null && sb !== undefined && sb.svc === svc && sb.usable()) bi = s;
+      }
+    }
+    if (bi < 0 && svc.scheduler !== null) {
+      bi = svc.scheduler.pick(flowHash(proto, src, m.sport, dst, m.dport), srcHash(src), dp.sessions.realCounts);
+    }
+    const b = bi >= 0 ? dp.slb.bindings[bi] : null;
+    if (b === null || b === undefined) {
+      dp.drop(EngineDrop.NO_HEALTHY_REAL);
+      if (svc.failAction !== 'drop') dp.l3.answerAsHost(frame, m); // default / reset: RST, or ICMP unreachable for UDP
+      return;
+    }
+    const mode = svc.natCode;
+    const nat = mode === NAT;
+    const rport = b.rport !== 0 ? b.rport : m.dport;
+    const sid = dp.sessions.insert(now, proto, src, m.sport, dst, m.dport, nat ? b.rip : dst, nat ? rport : m.dport,
+      svcIdx, bi, mode, mode === DSCP ? svc.dscp : b.rip, proto === IPPROTO_TCP ? tcpInitialState(m.tcpFlags) : SessionState.NONE);
+    if (sid < 0) {
+      dp.drop(sid === InsertError.FULL ? EngineDrop.SESSION_TABLE_FULL : EngineDrop.NO_SESSION);
+      return;
+    }
+    if (!dp.timerArmed) dp.arm();
+    dp.stats.sessionsCreated++;
+    b.totalSessions++;
+    svc.countNew(now);
+    if (fk >= 0) svc.hit(fk);
+    if (svc.sticky) dp.sticky.set(now, svcIdx, src, dst, bi);
+    if (b.maxConns > 0 && dp.sessions.realCounts[bi]! >= b.maxConns) {
+      b.full = true;
+      svc.syncBinding(b);
+    }
+    this.toReal(sid, frame, m, now);
+  }
+
+  /** The session table's end hook: a real at maxConns takes new sessions again. */
+  sessionEnded(sid: number): void {
+    const dp = this.dp;
+    const bi = dp.sessions.real(sid);
+    const b = dp.slb.bindings[bi];
+    if (b !== null && b !== undefined && b.full && dp.sessions.realCounts[bi]! - 1 < b.maxConns) {
+      b.full = false;
+      b.svc.syncBinding(b);
+    }
+  }
+
+  /** Client -> real: the session's NAT mode decides what leaves. */
+  private toReal(sid: number, frame: Uint8Array, m: PacketMeta, now: number): void {
+    const dp = this.dp, sessions = dp.sessions;
+    const ipLen = m.l3End - m.l3Off;
+    const flags = m.tcpFlags;
+    const st = sessions.touch(sid, now, 0, flags, ipLen);
+    const mode = sessions.natMode(sid);
+    if (st === SessionState.SYN_SENT && mode !== NAT && (flags & (TCP_ACK | TCP_SYN)) === TCP_ACK) {
+      // DSR modes never see the server's SYN/ACK: the client's ACK completes the handshake.
+      sessions.setState(sid, SessionState.ESTABLISHED);
+    }
+    dp.stats.slbPackets++;
+    const bi = sessions.real(sid);
+    const b = dp.slb.bindings[bi];
+    if (b === null || b === undefined) {
+      dp.drop(EngineDrop.NO_HEALTHY_REAL);
+      return;
+    }
+    const g = dp.topoGen();
+    if (this.pathGen[bi] !== g) this.computePath(b, mode, g);
+    const port = this.pathPort[bi]!;
+    if (port === PATH_NO_ROUTE) {
+      dp.drop(EngineDrop.NO_ROUTE);
+      return;
+    }
+    const out = dp.out;
+    if (mode === IPTUNNEL) {
+      const id = dp.nextIpId();
+      if (port > 0) {
+        const n = tunnelToReal(out, 0, frame, m, this.pathMac[bi]!, dp.baseMac, this.pathSrc[bi]!, b.rip, id, this.pathTag[bi]!);
+        if (n < 0) dp.drop(EngineDrop.ENCAP_TOO_BIG);
+        else dp.ports.tx(port, out, n);
+        return;
+      }
+      const n = tunnelToReal(out, HEADROOM - ETH_HEADER_LEN, frame, m, 0, dp.baseMac, this.pathSrc[bi]!, b.rip, id, -1);
+      if (n < 0) dp.drop(EngineDrop.ENCAP_TOO_BIG);
+      else dp.l3.output(out, HEADROOM, n - ETH_HEADER_LEN, this.pathIf[bi]!, this.pathNh[bi]!);
+      return;
+    }
+    const tag = port > 0 ? this.pathTag[bi]! : -1;
+    const off = port > 0 ? (tag >= 0 ? ETH_HEADER_LEN + VLAN_TAG_LEN : ETH_HEADER_LEN) : HEADROOM;
+    copyBytes(out, off, frame, m.l3Off, ipLen);
+    shiftMeta(m, off - m.l3Off);
+    if (mode === NAT) natToReal(out, m, b.rip, b.rport);
+    else if (mode === DSCP) markDscp(out, m, sessions.natData(sid));
+    // DSR: the IP packet is left as it is; only the MAC changes.
+    if (port > 0) {
+      writeEthernet(out, 0, this.pathMac[bi]!, dp.baseMac, ETHERTYPE_IPV4, tag);
+      dp.ports.tx(port, out, off + ipLen);
+    } else {
+      dp.l3.output(out, HEADROOM, ipLen, this.pathIf[bi]!, this.pathNh[bi]!);
+    }
+  }
+
+  /** Real -> client: a packet matching a session's reply tuple (NAT: translated back; DSR: routed as it is). */
+  reply(sid: number, frame: Uint8Array, m: PacketMeta, now: number): void {
+    const dp = this.dp, sessions = dp.sessions;
+    const ipLen = m.l3End - m.l3Off;
+    sessions.touch(sid, now, 1, m.tcpFlags, ipLen);
+    dp.stats.slbPackets++;
+    if (sessions.natMode(sid) !== NAT) {
+      dp.l3.forward(-1, frame, m);
+      return;
+    }
+    const client = sessions.clientIp(sid);
+    const route = dp.fib.lookup(client);
+    if (route === null) {
+      dp.drop(EngineDrop.NO_ROUTE);
+      return;
+    }
+    const out = dp.out;
+    copyBytes(out, HEADROOM, frame, m.l3Off, ipLen);
+    shiftMeta(m, HEADROOM - m.l3Off);
+    natToClient(out, m, sessions.vip(sid), sessions.vport(sid));
+    dp.l3.output(out, HEADROOM, ipLen, route.ifIdx, route.gw !== 0 ? route.gw : client);
+  }
+
+  /** Resolves the path to a binding's real: route, next hop, ARP, egress port and tag. */
+  private computePath(b: Binding, mode: number, g: number): void {
+    const dp = this.dp;
+    const bi = b.idx;
+    this.pathGen[bi] = g;
+    const route = b.rip === 0 ? null : dp.fib.lookup(b.rip);
+    // L2 DSR reaches the real on a connected network only.
+    if (route === null || (mode === DSR && route.gw !== 0)) {
+      this.pathPort[bi] = PATH_NO_ROUTE;
+      return;
+    }
+    const iface = dp.ifs.list[route.ifIdx]!;
+    const nh = route.gw !== 0 ? route.gw : b.rip;
+    this.pathIf[bi] = route.ifIdx;
+    this.pathNh[bi] = nh;
+    this.pathSrc[bi] = iface.addr;
+    const mac = dp.arp.macOf(nh);
+    const port = mac < 0 ? 0 : dp.macs.lookup(iface.vid, mac);
+    if (port === 0 || dp.ports.backends[port] === null || !dp.vlans.isMember(iface.vid, port)) {
+      this.pathPort[bi] = PATH_UNRESOLVED; // the slow path resolves (ARP) or floods
+      return;
+    }
+    this.pathPort[bi] = port;
+    this.pathMac[bi] = mac;
+    this.pathTag[bi] = dp.vlans.isTagged(iface.vid, port) ? iface.vid : -1;
+  }
+}
