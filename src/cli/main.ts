@@ -1,4 +1,5 @@
-// The `pask` executable: a console, a batch, or (later) a service.
+// The `pask` executable: a console, a batch, a service (`pask serve`), or a client of one
+// (`pask --connect`).
 
 import { readFile } from 'node:fs/promises';
 import { commandRegistry } from '../../commands/index.js';
@@ -7,6 +8,9 @@ import { linesOfCommands, linesOfFile, runBatch, type BatchStreams } from './bat
 import { parseArgs, USAGE } from './options.js';
 import { CliSession } from './session.js';
 import { runTerminalConsole } from '../console/terminal.js';
+import { runConnect } from '../server/client.js';
+import { runServe, settle, startSsh } from '../server/serve.js';
+import type { SshServer } from '../ssh/server.js';
 
 const stdio: BatchStreams = {
   out: (t) => void process.stdout.write(t),
@@ -23,9 +27,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (opts.connect !== null) return runConnect({ path: opts.connect, commands: opts.commands, file: opts.file });
+  if (opts.mode === 'serve') {
+    const code = await runServe(opts, stdio);
+    await flush();
+    // Shut down: a command still unwinding (an aborted wait) must not keep the service alive.
+    process.exit(code);
+  }
+  if (opts.ssh !== null && !opts.commands.length && opts.file === null && !process.stdin.isTTY) {
+    process.stderr.write('% --ssh goes with serve or the console, not with a batch\n');
+    return 2;
+  }
+  const isBatch = opts.commands.length > 0 || opts.file !== null || !process.stdin.isTTY;
   let app;
   try {
-    app = await bootAppliance(opts, stdio);
+    app = await bootAppliance(opts, stdio, isBatch ? 'batch' : 'console');
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     return 1;
@@ -44,12 +60,27 @@ export async function main(argv: readonly string[]): Promise<number> {
       await flush();
       return ok ? 0 : 1;
     }
-    return await runTerminalConsole(app);
+    let ssh: SshServer | null = null;
+    let banner: string | undefined;
+    if (opts.ssh !== null) {
+      const said: string[] = [];
+      ssh = await startSsh(app, opts.ssh, (t) => said.push(t));
+      banner = said.join('');
+    }
+    try {
+      return await runTerminalConsole(app, banner);
+    } finally {
+      if (ssh) {
+        app.sessions.closeAll('% The appliance is shutting down');
+        await settle(app);
+        await ssh.close();
+      }
+    }
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     return 1;
   } finally {
-    await app.world?.close();
+    await app.close();
   }
 }
 

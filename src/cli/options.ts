@@ -22,11 +22,19 @@ export const USAGE = `usage: pask [options]              interactive console (em
        pask -c CMD [-c CMD ...]     run commands as a batch
        pask -f FILE                 run a batch file ('!' and '#' start comments)
        ... | pask                   standard input that is not a terminal is a batch
+       pask serve [options]         run as a service until SIGTERM, with a control socket
+       pask --connect PATH [-c CMD ... | -f FILE]
+                                    a console or a batch on a running appliance
 options:
   --config FILE       start-up configuration to load (default: the saved one, if any)
   --lab none          no embedded lab
   --port N=IFNAME     attach appliance port N to a Linux interface (implies --lab none)
+  --socket PATH       with serve: the control socket (default ./pask.sock)
+  --ssh [ADDR:]PORT   with serve or the console: also serve consoles over SSH
 `;
+
+/** `[ADDR:]PORT` of --ssh: `2222`, `127.0.0.1:2222`, `[::1]:2222`. */
+const LISTEN_RE = /^(?:(?:\[[0-9a-fA-F:.]+\]|[^:\s]+):)?\d{1,5}$/;
 
 export function parseArgs(argv: readonly string[]): PaskOptions | { error: string } {
   const o = {
@@ -60,6 +68,18 @@ export function parseArgs(argv: readonly string[]): PaskOptions | { error: strin
           o.lab = 'none';
           break;
         }
+        case 'serve':
+          if (i !== 0) throw new Error('serve must come first: pask serve [options]');
+          o.mode = 'serve';
+          break;
+        case '--socket': o.socket = need(i, a); i++; break;
+        case '--ssh': {
+          const v = need(i, a); i++;
+          if (!LISTEN_RE.test(v) || Number(v.slice(v.lastIndexOf(':') + 1)) > 65535) throw new Error(`--ssh takes [ADDR:]PORT, not "${v}"`);
+          o.ssh = v;
+          break;
+        }
+        case '--connect': o.connect = need(i, a); i++; break;
         case '-h': case '--help': o.help = true; break;
         default: throw new Error(`unknown option "${a}"`);
       }
@@ -68,5 +88,13 @@ export function parseArgs(argv: readonly string[]): PaskOptions | { error: strin
     return { error: `% ${(e as Error).message}\n${USAGE}` };
   }
   if (o.commands.length && o.file) return { error: '% use -c or -f, not both\n' };
+  if (o.connect !== null) {
+    const extra = [o.mode === 'serve' && 'serve', o.config !== null && '--config', o.lab === 'none' && '--lab', o.ports.length > 0 && '--port',
+      o.socket !== null && '--socket', o.ssh !== null && '--ssh'].filter(Boolean);
+    if (extra.length) return { error: `% --connect talks to a running appliance: ${extra.join(', ')} belong${extra.length === 1 ? 's' : ''} to "pask serve"\n` };
+  }
+  if (o.mode === 'serve' && (o.commands.length || o.file)) return { error: '% pask serve runs no batch: use pask --connect PATH -c ... against it\n' };
+  if (o.socket !== null && o.mode !== 'serve') return { error: '% --socket goes with serve (pask serve --socket PATH)\n' };
+  if (o.ssh !== null && o.mode !== 'serve' && (o.commands.length || o.file)) return { error: '% --ssh goes with serve or the console, not with a batch\n' };
   return o;
 }

@@ -26,6 +26,12 @@ export class Console {
   private secret: { text: string; done: (s: string | null) => void } | null = null;
   private closedResolve!: () => void;
   readonly closed: Promise<void>;
+  /** The plain text on the cursor's row, the cursor at its end ('' at the start of a fresh row);
+   * null when unknown. Lets typing at the end of the line echo just the new characters, as
+   * network CLIs do, so scripts and tools driving the console (Netmiko) see a plain echo. */
+  private row: string | null = '';
+  /** Output of the current tick, written as one chunk (one SSH packet, one terminal update). */
+  private pendingOut = '';
 
   constructor(private readonly session: CliSession, private readonly io: TerminalIO) {
     this.chalk = new Chalk({ level: io.color ? 1 : 0 });
@@ -54,6 +60,11 @@ export class Console {
       };
       this.pump();
     });
+  }
+
+  /** True while a command runs (the session is not idle); waiting at `--More--` is idle. */
+  get busy(): boolean {
+    return this.state === 'running' && !this.pager.waiting;
   }
 
   /** Input from the terminal. */
@@ -146,7 +157,7 @@ export class Console {
         break;
       case 'enter': {
         const prompt = this.session.prompt();
-        this.out(`${e.render(prompt, this.io.width())}\n`);
+        this.out(this.row === prompt + e.buffer ? '\n' : `${e.render(prompt, this.io.width())}\n`);
         void this.run(e.take(), prompt);
         return;
       }
@@ -181,11 +192,36 @@ export class Console {
   }
 
   private redraw(): void {
-    this.io.write(this.editor.render(this.chalk.bold(this.session.prompt()), this.io.width() + (this.chalk.level ? 8 : 0)));
+    const e = this.editor;
+    const prompt = this.session.prompt();
+    const plain = prompt + e.buffer;
+    const fits = e.buffer.length <= Math.max(10, this.io.width() - prompt.length - 1);
+    const atEnd = e.cursor === e.buffer.length;
+    if (fits && atEnd && this.row !== null && plain.startsWith(this.row) && (this.row === '' || this.row.length >= prompt.length)) {
+      // Only characters added at the end of the line: echo them.
+      this.emit(this.row === '' ? this.chalk.bold(prompt) + e.buffer : plain.slice(this.row.length));
+      this.row = plain;
+      return;
+    }
+    this.emit(e.render(this.chalk.bold(prompt), this.io.width() + (this.chalk.level ? 8 : 0)));
+    this.row = fits && atEnd ? plain : null;
   }
 
   private out(text: string): void {
-    this.io.write(text.replace(/\r?\n/g, '\r\n'));
+    if (text === '') return;
+    this.emit(text.replace(/\r?\n/g, '\r\n'));
+    this.row = text.endsWith('\n') ? '' : null;
+  }
+
+  private emit(text: string): void {
+    if (this.pendingOut === '') {
+      queueMicrotask(() => {
+        const t = this.pendingOut;
+        this.pendingOut = '';
+        if (t) this.io.write(t);
+      });
+    }
+    this.pendingOut += text;
   }
 
   private finish(): void {

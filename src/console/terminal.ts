@@ -22,13 +22,30 @@ export async function runTerminalConsole(app: Appliance, banner?: string): Promi
   session.terminalWidth = stdout.columns || 80;
   stdin.setRawMode?.(true);
   stdin.setEncoding('utf8');
-  const onData = (d: string) => con!.feed(d);
+  // Line 0 of `show users`; the idle timeout does not apply to the local console.
+  const line = app.sessions.open({
+    kind: 'console', user: '', from: 'console', session, interactive: true,
+    busy: () => con!.busy,
+    close: (reason) => { stdout.write(`\r\n${reason}\r\n`); con!.hangup(); },
+  });
+  const onData = (d: string) => { app.sessions.touch(line); con!.feed(d); };
+  // Window changes: the page length and width follow, unless `terminal length/width` changed them.
+  let auto = { rows: session.terminalLength, cols: session.terminalWidth };
+  const onResize = () => {
+    const now = { rows: stdout.rows || 24, cols: stdout.columns || 80 };
+    if (session.terminalLength === auto.rows) session.terminalLength = now.rows;
+    if (session.terminalWidth === auto.cols) session.terminalWidth = now.cols;
+    auto = now;
+  };
+  stdout.on('resize', onResize);
   stdin.on('data', onData);
   stdin.on('end', () => con!.hangup());
   stdin.resume();
   con.start(banner);
   await con.closed;
+  app.sessions.remove(line);
   stdin.off('data', onData);
+  stdout.off('resize', onResize);
   stdin.setRawMode?.(false);
   stdin.pause();
   return 0;
