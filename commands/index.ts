@@ -8,11 +8,14 @@ import { entryCommands } from './entry.js';
 import { healthCheckCommands } from './health-check.js';
 import { HELP_WORDS } from './help-words.js';
 import { interfaceCommands } from './interface.js';
+import { labCommands } from './lab.js';
 import { portBoundaryCommands } from './port-boundary.js';
 import { realCommands } from './real.js';
 import { routeCommands } from './route.js';
+import { sessionCommands } from './session.js';
 import { slbCommands } from './slb.js';
 import { systemCommands } from './system.js';
+import { tcpdumpCommands } from './tcpdump.js';
 import { userCommands } from './user.js';
 import { vlanCommands } from './vlan.js';
 
@@ -28,6 +31,9 @@ export const ALL_COMMANDS: readonly CommandDef<Ctx>[] = [
   ...entryCommands,
   ...arpCommands,
   ...userCommands,
+  ...tcpdumpCommands,
+  ...labCommands,
+  ...sessionCommands,
 ];
 
 let registry: CommandRegistry | null = null;

@@ -7,7 +7,7 @@ import { CliError } from '../src/cli/errors.js';
 import { RULE, SUBRULE, kv, table } from '../src/cli/render.js';
 import { formatIpv4, formatMac, formatPrefix, parseIpv4, type Ipv4 } from '../src/net/addr.js';
 import type { Host } from '../src/lab/host/host.js';
-import type { HttpResult } from '../src/lab/host/app.js';
+import { HttpService, type HttpResult } from '../src/lab/host/app.js';
 import { LabWorld } from '../src/lab/world.js';
 
 /** How long one `lab request` may take before it is reported as `timeout`. */
@@ -191,6 +191,18 @@ export const labCommands = defineCommands<Ctx>([
       const port = a.num('port');
       const s = host.setService(proto, port, a.str('state') === 'up');
       if (!s) throw new CliError(`% ${host.name} has no ${proto} service on port ${port}`);
+    },
+  },
+  {
+    syntax: 'lab http WORD$host [port (1-65535)] status <normal|(100-599)$code>', modes: ['global'],
+    doc: 'Make a lab HTTP server answer every GET with a status (normal: 200 for /, /index.html, /health, else 404)',
+    help: { ...LAB_HELP, normal: 'Answer normally', status: 'The status to answer with' },
+    run: (ctx, a) => {
+      const host = hostOf(labOf(ctx), a.str('host'));
+      const port = a.optNum('port') ?? 80;
+      const s = host.service('tcp', port);
+      if (!(s instanceof HttpService)) throw new CliError(`% ${host.name} has no HTTP service on port ${port}`);
+      s.forcedStatus = a.optNum('code');
     },
   },
   {

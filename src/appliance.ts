@@ -4,10 +4,12 @@
 import { defaultConfig } from './config/defaults.js';
 import type { RunningConfig } from './config/model.js';
 import { ConfigStore } from './config/store.js';
+import type { CaptureHub } from './capture/live.js';
 import { IDLE_RUNTIME, type RuntimeView } from './engine/runtime.js';
 import { mac, type Mac } from './net/addr.js';
 import type { Clock } from './util/clock.js';
 import { EventLog } from './util/event-log.js';
+import { SessionRegistry } from './server/sessions.js';
 
 export interface ApplianceIdentity {
   readonly productName: string;
@@ -40,8 +42,12 @@ export class Appliance {
   readonly bootedAt: number;
   runtime: RuntimeView = IDLE_RUNTIME;
   world: World | null = null;
+  /** Live captures on the dataplane's ports (null: no dataplane). */
+  captures: CaptureHub | null = null;
   /** Where `write memory` saves and start-up loads; null: nowhere (nothing is saved). */
   startupConfigPath: string | null = null;
+  /** The operator sessions (lines) on this appliance: `show users`, `clear line`, idle timeout. */
+  readonly sessions = new SessionRegistry();
 
   constructor(
     readonly clock: Clock,
@@ -55,5 +61,17 @@ export class Appliance {
 
   get config(): RunningConfig {
     return this.store.current;
+  }
+
+  private readonly closers: (() => void | Promise<void>)[] = [];
+
+  /** Registers something to release when the appliance shuts down (last registered, first closed). */
+  onClose(fn: () => void | Promise<void>): void {
+    this.closers.unshift(fn);
+  }
+
+  async close(): Promise<void> {
+    for (const fn of this.closers.splice(0)) await fn();
+    await this.world?.close();
   }
 }

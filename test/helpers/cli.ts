@@ -25,3 +25,14 @@ export async function batch(app: Appliance, text: string, name = 'batch'): Promi
   const ok = await runBatch(session, linesOfFile(name, text), { out: (t) => (out += t), err: (t) => (err += t) });
   return { ok, out, err };
 }
+
+/** An appliance on the default embedded lab (virtual time, instant pacing), as `pask` boots it for a batch. */
+export async function labAppliance(): Promise<Appliance> {
+  const { bootAppliance } = await import('../../src/boot.js');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const home = mkdtempSync(join(tmpdir(), 'pask-lab-'));
+  return bootAppliance({ lab: 'default', ports: [], config: null, startupPath: join(home, 'startup-config') },
+    { out: () => {}, err: (t) => { throw new Error(t); } }, 'batch');
+}

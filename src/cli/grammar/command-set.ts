@@ -44,7 +44,7 @@ export class CommandSet<Ctx> {
   help(line: string): HelpLine[] | { error: string } {
     const c = this.candidatesFor(line);
     if ('error' in c) return c;
-    const out: HelpLine[] = c.list.map(({ leaf }) => ({ word: leafWord(leaf), help: leaf ? this.helpFor(leaf, c.command) : '' }));
+    const out: HelpLine[] = c.list.map(({ leaf, cmd }) => ({ word: leafWord(leaf), help: leaf ? this.helpFor(leaf, this.commands[cmd]!) : '' }));
     return out.sort((a, b) => (a.word === '<cr>' ? 1 : b.word === '<cr>' ? -1 : 0));
   }
 
@@ -60,8 +60,7 @@ export class CommandSet<Ctx> {
     return { line: base + (common.length > c.partial.length ? common : c.partial), choices: words };
   }
 
-  private candidatesFor(line: string):
-    { list: Candidate[]; partial: string | null; command: Command<Ctx> | null } | { error: string } {
+  private candidatesFor(line: string): { list: Candidate[]; partial: string | null } | { error: string } {
     const t = tokenize(line);
     if (t.error) return { error: t.error.message };
     const endsOpen = !t.trailingSpace && t.tokens.length > 0 && line.length > 0;
@@ -73,25 +72,16 @@ export class CommandSet<Ctx> {
       return { error: f.kind === 'error' ? f.message : '% Unrecognized command' };
     }
     if (r.length === 0) return { error: '% Unrecognized command' };
-    return { list: r, partial, command: null };
+    return { list: r, partial };
   }
 
-  private helpFor(leaf: Leaf, _cmd: Command<Ctx> | null): string {
+  /** The command's own help for the token, else the shared dictionary, else the command's doc. */
+  private helpFor(leaf: Leaf, cmd: Command<Ctx>): string {
     if (leaf.t === 'kw') {
-      for (const c of this.commands) {
-        const h = c.help?.[leaf.word];
-        if (h) return h;
-      }
-      const d = this.dictionary[leaf.word];
-      if (d) return d;
-      const first = this.commands.find((c) => c.syntax.split(' ')[0] === leaf.word);
-      return first?.doc ?? '';
+      const first = cmd.syntax.split(' ')[0] === leaf.word;
+      return cmd.help?.[leaf.word] ?? this.dictionary[leaf.word] ?? (first ? cmd.doc : '');
     }
-    for (const c of this.commands) {
-      const h = c.help?.[leaf.bind] ?? c.help?.[leaf.type.name];
-      if (h) return h;
-    }
-    return leaf.type.help;
+    return cmd.help?.[leaf.bind] ?? cmd.help?.[leaf.type.name] ?? leaf.type.help;
   }
 }
 

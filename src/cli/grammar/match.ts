@@ -1,6 +1,6 @@
 // Matches a tokenized line against every command of a mode at once, left to right, the way
 // network CLIs do: at each token the best kind of match wins (exact keyword > typed argument >
-// keyword prefix > free text), and two different keywords matched by the same prefix are
+// keyword prefix > free word > rest of line), and two different keywords matched by the same prefix are
 // ambiguous. The same walk yields `?` help and Tab completion.
 
 import type { ArgValue } from './types.js';
@@ -8,7 +8,7 @@ import type { Leaf, SyntaxNode } from './syntax.js';
 import type { Token } from './tokenize.js';
 
 type GNode =
-  | { k: 'leaf'; leaf: Leaf; next: GNode }
+  | { k: 'leaf'; leaf: Leaf; next: GNode; cmd: number }
   | { k: 'split'; next: GNode[] }
   | { k: 'mark'; group: number; alt: number; next: GNode }
   | { k: 'accept'; cmd: number };
@@ -21,27 +21,27 @@ export interface CompiledEntry {
 let groupSeq = 0;
 
 export function compileCommand(node: SyntaxNode, cmd: number): CompiledEntry {
-  return { entry: build(node, { k: 'accept', cmd }) };
+  return { entry: build(node, { k: 'accept', cmd }, cmd) };
 }
 
-function build(node: SyntaxNode, next: GNode): GNode {
+function build(node: SyntaxNode, next: GNode, cmd: number): GNode {
   switch (node.t) {
     case 'kw':
     case 'arg':
-      return { k: 'leaf', leaf: node, next };
+      return { k: 'leaf', leaf: node, next, cmd };
     case 'seq': {
       let n = next;
-      for (let i = node.items.length - 1; i >= 0; i--) n = build(node.items[i]!, n);
+      for (let i = node.items.length - 1; i >= 0; i--) n = build(node.items[i]!, n, cmd);
       return n;
     }
     case 'opt':
-      return { k: 'split', next: [build(node.body, next), next] };
+      return { k: 'split', next: [build(node.body, next, cmd), next] };
     case 'alt':
-      return { k: 'split', next: node.alts.map((a) => build(a, next)) };
+      return { k: 'split', next: node.alts.map((a) => build(a, next, cmd)) };
     case 'any': {
       const group = groupSeq++;
       const loop: { k: 'split'; next: GNode[] } = { k: 'split', next: [next] };
-      node.alts.forEach((a, alt) => loop.next.push({ k: 'mark', group, alt, next: build(a, loop) }));
+      node.alts.forEach((a, alt) => loop.next.push({ k: 'mark', group, alt, next: build(a, loop, cmd) }));
       return loop;
     }
   }
@@ -49,10 +49,12 @@ function build(node: SyntaxNode, next: GNode): GNode {
 
 export const enum Level {
   None = 0,
-  Loose = 1,
-  Partial = 2,
-  Typed = 3,
-  Exact = 4,
+  /** Rest-of-line text: only when nothing else fits the token. */
+  Rest = 1,
+  Loose = 2,
+  Partial = 3,
+  Typed = 4,
+  Exact = 5,
 }
 
 interface State {
@@ -79,6 +81,8 @@ export type MatchResult =
 
 export interface Candidate {
   readonly leaf: Leaf | null; // null = <cr>
+  /** The command the leaf belongs to (for its help text). */
+  readonly cmd: number;
 }
 
 function closure(states: State[]): State[] {
@@ -124,7 +128,7 @@ function matchLeaf(leaf: Leaf, text: string): { level: Level; value: ArgValue | 
   }
   const v = leaf.type.parse(text);
   if (v === null) return { level: Level.None, value: null };
-  return { level: leaf.type.loose ? Level.Loose : Level.Typed, value: v };
+  return { level: leaf.type.rest ? Level.Rest : leaf.type.loose ? Level.Loose : Level.Typed, value: v };
 }
 
 export class Matcher {
@@ -223,9 +227,9 @@ export class Matcher {
       const key = leaf.t === 'kw' ? `kw:${leaf.word}` : `arg:${leaf.type.name}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ leaf });
+      out.push({ leaf, cmd: s.node.cmd });
     }
-    if (cr && partial === null) out.push({ leaf: null });
+    if (cr && partial === null) out.push({ leaf: null, cmd: -1 });
     return out;
   }
 }

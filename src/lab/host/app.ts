@@ -38,10 +38,21 @@ const CRLF2 = '\r\n\r\n';
 /**
  * HTTP/1.1 on a TCP port: answers each request with `200 OK` and a body naming the server
  * (`server1\n`, also in an `X-Served-By` header), with Content-Length and `Connection: close`,
- * then closes. Other methods get 405, garbage 400.
+ * then closes. Unknown paths get 404 (as nginx), other methods 405, garbage 400; `forcedStatus`
+ * makes every GET answer that status.
  */
+const REASONS: Readonly<Record<number, string>> = {
+  200: 'OK', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found',
+  405: 'Method Not Allowed', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 502: 'Bad Gateway',
+  503: 'Service Unavailable', 504: 'Gateway Timeout',
+};
+
 export class HttpService extends Service {
   private unlisten: (() => void) | null = null;
+  /** Paths that exist (like nginx's default site); others answer 404. */
+  readonly paths = new Set(['/', '/index.html', '/health']);
+  /** Set to answer every GET with this status (a server in trouble), null for normal answers. */
+  forcedStatus: number | null = null;
 
   constructor(host: Host, port: number, public serverName: string = host.name) {
     super(host, 'tcp', port, 'http');
@@ -73,16 +84,22 @@ export class HttpService extends Service {
         return;
       }
       answered = true;
-      const [method = '', , version = ''] = (req.slice(0, req.indexOf('\r\n')).split(' '));
-      const ok = /^HTTP\/1\.[01]$/.test(version);
-      const status = !ok ? 400 : method === 'GET' || method === 'HEAD' ? 200 : 405;
-      const reason = status === 200 ? 'OK' : status === 400 ? 'Bad Request' : 'Method Not Allowed';
+      const [method = '', path = '', version = ''] = (req.slice(0, req.indexOf('\r\n')).split(' '));
+      const status = this.statusFor(method, path.split('?')[0]!, version);
+      const reason = REASONS[status] ?? 'Unknown';
       c.write(this.response(status, reason, method));
       c.close();
     };
     c.onPeerClose = () => {
       if (!answered) c.close();
     };
+  }
+
+  private statusFor(method: string, path: string, version: string): number {
+    if (!/^HTTP\/1\.[01]$/.test(version)) return 400;
+    if (method !== 'GET' && method !== 'HEAD') return 405;
+    if (this.forcedStatus !== null) return this.forcedStatus;
+    return this.paths.has(path) ? 200 : 404;
   }
 
   private response(status: number, reason: string, method: string): string {
