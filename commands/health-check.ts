@@ -3,7 +3,9 @@
 import { defineCommands } from '../src/cli/grammar/command.js';
 import type { Ctx } from '../src/cli/context.js';
 import { CliError } from '../src/cli/errors.js';
-import { kv, optionRule, RULE, SUBRULE } from '../src/cli/render.js';
+import { kv, optionRule, RULE, SUBRULE, table } from '../src/cli/render.js';
+import type { HcTargetRow } from '../src/engine/runtime.js';
+import { formatStateTime } from './slb.js';
 import { HC_TYPES, type HcId, type HcType, type HealthCheckConfig, type RunningConfig, type Toggle } from '../src/config/model.js';
 import { HEALTH_CHECK } from '../src/config/objects.js';
 import { formatIpv4, type Ipv4 } from '../src/net/addr.js';
@@ -98,6 +100,14 @@ export const healthCheckCommands = defineCommands<Ctx>([
   },
   ...descriptionCommands(HEALTH_CHECK, 'health check'),
   {
+    syntax: 'show health-check status [(1-65535)$id]', modes: ['global'], privilege: 1, doc: 'What each health check sees: every target, its state, cause and response time',
+    run: (ctx, a) => {
+      const id = a.optNum('id');
+      if (id !== null && !ctx.cfg.healthChecks.some((h) => h.id === id)) throw new CliError(`% There is no health-check ${id}`);
+      ctx.write(showHealthCheckStatus(ctx.appliance.runtime.hcTargets(id === null ? undefined : (id as HcId)), ctx.appliance.clock.now()));
+    },
+  },
+  {
     syntax: 'show health-check [(1-65535)]', modes: ['global'], privilege: 1, doc: 'Health checks',
     run: (ctx, a) => {
       const id = a.optNum('health-check');
@@ -163,4 +173,13 @@ export function healthCheckRunning(h: HealthCheckConfig): string[] {
 
 export function healthCheckIds(cfg: RunningConfig): HcId[] {
   return cfg.healthChecks.map((h) => h.id);
+}
+
+export function showHealthCheckStatus(rows: readonly HcTargetRow[], now: number): string {
+  const state = (up: boolean | null) => (up === null ? '-' : up ? 'up' : 'down');
+  const t = table(['ID', 'Target', 'Port', 'Tunnel-To', 'State', 'Cause', 'RTT', 'Probes', 'Since', 'Used-By'],
+    rows.map((r) => [r.hc, formatIpv4(r.dst), r.port, r.tunnelTo === null ? '' : formatIpv4(r.tunnelTo), state(r.up), r.cause,
+      r.up === null ? '' : `${r.rttMs} ms`, r.probes, r.sinceMs ? formatStateTime(now - r.sinceMs) : '', r.users.join(', ')]),
+    { indent: 2, minWidths: [5] });
+  return `\n${[RULE, '  HEALTH-CHECK STATUS', SUBRULE, ...t, RULE].join('\n')}\n\n`;
 }

@@ -10,6 +10,7 @@ import { realRunning } from './real.js';
 import { routeRunning } from './route.js';
 import { slbRunning } from './slb.js';
 import { sessionTimeoutRunning } from './entry.js';
+import { execTimeoutRunning } from './session.js';
 import { usersRunning } from './user.js';
 import { vlanRunning } from './vlan.js';
 
@@ -37,7 +38,7 @@ export function renderRunningConfig(cfg: RunningConfig): string {
   for (const r of cfg.reals) section(`real ${r.id}`, realRunning(r), out);
   for (const p of cfg.portBoundaries) section(`port-boundary ${p.id}`, portBoundaryRunning(p), out);
   for (const s of cfg.slbs) section(`slb ${s.name}`, slbRunning(s), out);
-  const timeouts = sessionTimeoutRunning(cfg);
+  const timeouts = [...sessionTimeoutRunning(cfg), ...execTimeoutRunning(cfg)];
   if (timeouts.length) out.push(...timeouts, '!');
   out.push('end');
   return out.join('\n') + '\n';

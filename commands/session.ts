@@ -1,5 +1,6 @@
 // Operator sessions (lines): who is connected, ending another session, the idle timeout.
 
+import type { RunningConfig } from '../src/config/model.js';
 import { defineCommands } from '../src/cli/grammar/command.js';
 import type { Ctx } from '../src/cli/context.js';
 import { CliError } from '../src/cli/errors.js';
@@ -54,12 +55,16 @@ export const sessionCommands = defineCommands<Ctx>([
     syntax: 'exec-timeout (0-35791)$minutes [(0-2147483)$seconds]', modes: ['config'],
     doc: 'Idle timeout of SSH and control-socket consoles (default 10 minutes; 0: none)',
     help: { minutes: 'Minutes (0 with no seconds: never time out)', seconds: 'And seconds' },
-    run: (ctx, a) => {
-      ctx.appliance.sessions.execTimeoutMs = (a.num('minutes') * 60 + (a.optNum('seconds') ?? 0)) * 1000;
-    },
+    run: (ctx, a) => ctx.commit({ ...ctx.cfg, execTimeout: a.num('minutes') * 60 + (a.optNum('seconds') ?? 0) }),
   },
   {
     syntax: 'no exec-timeout', modes: ['config'], doc: 'Restore the default idle timeout (10 minutes)',
-    run: (ctx) => { ctx.appliance.sessions.execTimeoutMs = DEFAULT_EXEC_TIMEOUT_MS; },
+    run: (ctx) => ctx.commit({ ...ctx.cfg, execTimeout: DEFAULT_EXEC_TIMEOUT_MS / 1000 }),
   },
 ]);
+
+export function execTimeoutRunning(cfg: RunningConfig): string[] {
+  const t = cfg.execTimeout;
+  if (t === DEFAULT_EXEC_TIMEOUT_MS / 1000) return [];
+  return [`exec-timeout ${Math.floor(t / 60)}${t % 60 ? ` ${t % 60}` : ''}`];
+}

@@ -55,6 +55,8 @@ export class Appliance {
     initial: RunningConfig = defaultConfig(),
   ) {
     this.store = new ConfigStore(initial);
+    this.sessions.execTimeoutMs = initial.execTimeout * 1000;
+    this.store.subscribe((cfg) => { this.sessions.execTimeoutMs = cfg.execTimeout * 1000; });
     this.log = new EventLog(clock);
     this.bootedAt = clock.now();
   }

@@ -55,5 +55,6 @@ function runtimeOf(rt: EngineRuntime, monitor: HealthMonitor): RuntimeView {
     routeUp: (d, g) => rt.routeUp(d, g),
     hcResult: (s, r, h) => monitor.hcResult(s, r, h),
     hcState: (h) => monitor.hcState(h),
+    hcTargets: (h) => monitor.targets(h),
   };
 }

@@ -67,5 +67,6 @@ export function defaultConfig(): RunningConfig {
     sessionTimeouts: { tcp: 3600, tcpSyn: 60, tcpFin: 10, udp: 60, icmp: 10 },
     users: [],
     enableSecretHash: null,
+    execTimeout: 600,
   };
 }

@@ -202,4 +202,6 @@ export interface RunningConfig {
   readonly sessionTimeouts: SessionTimeouts;
   readonly users: readonly UserConfig[];
   readonly enableSecretHash: string | null;
+  /** Idle timeout of SSH and control-socket consoles, in seconds; 0 = none. */
+  readonly execTimeout: number;
 }

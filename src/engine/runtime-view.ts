@@ -11,7 +11,7 @@ import { ArpState } from './arp.js';
 import { routeHealthKey } from './l3-tables.js';
 import type { Engine } from './engine.js';
 
-export type EngineRuntimeView = Omit<RuntimeView, 'hcResult' | 'hcState'>;
+export type EngineRuntimeView = Omit<RuntimeView, 'hcResult' | 'hcState' | 'hcTargets'>;
 
 const PROTO_NAMES: Record<number, SessionRow['proto']> = { 6: 'tcp', 17: 'udp', 1: 'icmp' };
 

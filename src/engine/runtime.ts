@@ -38,6 +38,20 @@ export interface ArpRow {
   readonly state: 'complete' | 'incomplete' | 'static';
 }
 
+/** One health check's probing of one target, for `show health-check status`. */
+export interface HcTargetRow {
+  readonly hc: HcId;
+  readonly dst: Ipv4;
+  readonly port: number;
+  readonly tunnelTo: Ipv4 | null;
+  readonly up: boolean | null;
+  readonly rttMs: number;
+  readonly cause: string;
+  readonly sinceMs: number;
+  readonly probes: number;
+  readonly users: readonly string[];
+}
+
 export interface RouteRuntime {
   /** A route bound to a health check: whether it is installed. */
   routeUp(dest: string, gateway: Ipv4): boolean | null;
@@ -49,6 +63,7 @@ export interface RuntimeView extends RouteRuntime {
   real(slb: string, real: RealId): RealRuntime;
   hcResult(slb: string, real: RealId, hc: HcId): HcResult;
   hcState(hc: HcId): { up: boolean | null };
+  hcTargets(hc?: HcId): readonly HcTargetRow[];
   cps(slb: string): number;
   sessions(): Iterable<SessionRow>;
   clearSessions(slb?: string): number;
@@ -61,6 +76,7 @@ export const IDLE_RUNTIME: RuntimeView = {
   real: () => ({ health: 'INACT', cause: '', since: 0, currentSessions: 0, totalSessions: 0 }),
   hcResult: () => ({ up: null, rttMs: 0 }),
   hcState: () => ({ up: null }),
+  hcTargets: () => [],
   cps: () => 0,
   sessions: () => [],
   clearSessions: () => 0,

@@ -114,5 +114,6 @@ export function generateConfig(r: Rng, users = true): RunningConfig {
     sessionTimeouts: { ...cfg.sessionTimeouts, udp: r.pick([60, 120]), tcp: r.pick([3600, 600]) },
     users: users && r.chance(0.3) ? [{ name: 'admin', privilege: 15, passwordHash: hashSecret('pw'), publicKeys: r.chance(0.5) ? ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG0 a@b'] : [] }] : [],
     enableSecretHash: users && r.chance(0.2) ? hashSecret('en') : null,
+    execTimeout: r.pick([600, 0, 90, 3600]),
   };
 }

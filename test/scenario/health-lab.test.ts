@@ -44,6 +44,7 @@ describe('health checks on the lab', () => {
     // timeout 3 + interval 5 x retry 3 = 18 s at most.
     await run(app, 'wait 18');
     expect(await reals(app)).toEqual({ 1: 'DEACT rst', 2: 'ACT' });
+    expect(await run(app, 'show health-check status 1')).toMatch(/\n  1 +192\.168\.193\.50 80 +192\.168\.211\.150 down +rst .*slb test real 1\n/);
     expect(new Set(await servers(app, 4))).toEqual(new Set(['server2']));
     await run(app, 'lab service 192.168.211.150 tcp 80 up\nwait 6');
     expect(await reals(app)).toEqual({ 1: 'ACT', 2: 'ACT' });
