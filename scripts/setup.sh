@@ -26,4 +26,23 @@ if [ -n "$system" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   fi
 fi
 
+# The native addon of the Linux port backend (native/*.c -> build/Release/pask_port.node), built
+# by node-gyp (npm's own copy) against the installed Node's headers, offline. Rebuilt only when
+# native/ or binding.gyp changed. A failed build is reported, not fatal: only Linux ports need it
+# (they then say "% Cannot attach port to IFNAME: the native port addon is not built").
+addon=build/Release/pask_port.node
+if [ -f binding.gyp ] && { [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" 2>/dev/null | head -n 1)" ]; }; then
+  say "building the native port addon"
+  gyp="${npm_config_node_gyp:-}"
+  [ -n "$gyp" ] && [ -f "$gyp" ] || gyp="$(npm prefix -g 2>/dev/null)/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js"
+  nodedir="${npm_config_nodedir:-$(npm config get nodedir 2>/dev/null)}"
+  [ -f "$nodedir/include/node/node_api.h" ] || nodedir="$(dirname "$(dirname "$(command -v node)")")"
+  gypdir=; [ -f "$nodedir/include/node/node_api.h" ] && gypdir="--nodedir=$nodedir"
+  if ! node "$gyp" rebuild $gypdir --loglevel=error >/tmp/pask-addon-build.$$ 2>&1; then
+    echo "setup: WARNING: the native port addon did not build (Linux ports unavailable):" >&2
+    tail -n 15 /tmp/pask-addon-build.$$ >&2
+  fi
+  rm -f /tmp/pask-addon-build.$$
+fi
+
 [ -n "$system" ] || { say "building"; npx tsc -p tsconfig.json; }
