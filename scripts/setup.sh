@@ -21,8 +21,13 @@ if [ -n "$system" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   if [ -n "$need" ]; then
     say "installing Debian packages:$need"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq --no-install-recommends $need >/dev/null
+    apt-get update -qq >/dev/null || echo "setup: WARNING: apt-get update failed" >&2
+    if ! apt-get install -y -qq --no-install-recommends $need >/dev/null 2>&1; then
+      # One unavailable package must not stop the others: the tests that need it skip and say why.
+      for p in $need; do
+        apt-get install -y -qq --no-install-recommends "$p" >/dev/null 2>&1 || echo "setup: WARNING: could not install $p" >&2
+      done
+    fi
   fi
 fi
 
