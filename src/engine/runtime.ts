@@ -41,14 +41,19 @@ export interface ArpRow {
 /** One health check's probing of one target, for `show health-check status`. */
 export interface HcTargetRow {
   readonly hc: HcId;
+  /** Probe destination (the Inner TIP for tunnel checks). */
   readonly dst: Ipv4;
   readonly port: number;
+  /** Outer destination of a tunnel check. */
   readonly tunnelTo: Ipv4 | null;
+  /** null before the first result. */
   readonly up: boolean | null;
   readonly rttMs: number;
   readonly cause: string;
+  /** Clock ms of the last up/down change (0 if none yet). */
   readonly sinceMs: number;
   readonly probes: number;
+  /** Who uses it: `slb <name> real <id>` / `route <prefix> <gateway>`. */
   readonly users: readonly string[];
 }
 

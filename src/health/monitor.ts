@@ -19,7 +19,9 @@ import type { HealthSink } from './health-sink.js';
 import type { ActiveProbe, IcmpErrorSink, ProbeEnv, ProbeOutcome, ProbeSpec } from './probe.js';
 import type { LocalPacket, ProbeIo } from './probe-io.js';
 import { createProbe } from './probes/index.js';
-import { NumberPool, Rng } from './rng.js';
+import type { HcTargetRow } from '../engine/runtime.js';
+import { NumberPool } from './number-pool.js';
+import { Prng } from '../util/prng.js';
 import { Scheduler, type Scheduled } from './scheduler.js';
 import { HcStateMachine } from './state.js';
 import { planHealth, type PlannedCheck } from './targets.js';
@@ -37,25 +39,13 @@ export interface HcTargetResult extends HcResult {
 }
 
 /** One (check, target), for `show health-check` and debugging. */
-export interface HcTargetInfo {
-  readonly hc: HcId;
+/** A check's probing of one target: what `show health-check status` lists, plus the scheduler's view. */
+export interface HcTargetInfo extends HcTargetRow {
   readonly type: HcType;
-  /** Probe destination (the Inner TIP for tunnel checks). */
-  readonly dst: Ipv4;
-  readonly port: number;
-  readonly tunnelTo: Ipv4 | null;
-  readonly up: boolean | null;
-  readonly rttMs: number;
-  readonly cause: string;
-  /** Clock ms of the last up/down change (0 if none yet). */
-  readonly sinceMs: number;
-  readonly probes: number;
   readonly okRun: number;
   readonly failRun: number;
   /** Clock ms of the next probe (NaN when not scheduled). */
   readonly nextDueMs: number;
-  /** Who uses it: `slb <name> real <id>` / `route <prefix> <gateway>`. */
-  readonly users: readonly string[];
 }
 
 export interface RealHealth {
@@ -141,7 +131,7 @@ const IPPROTO_IPIP = 4;
 
 export class HealthMonitor {
   private readonly sched: Scheduler;
-  private readonly rng: Rng;
+  private readonly rng: Prng;
   private readonly env: ProbeEnv;
   private targetsByKey = new Map<string, Target>();
   private realsByKey = new Map<string, RealBinding>();
@@ -161,7 +151,7 @@ export class HealthMonitor {
     opts: HealthMonitorOptions = {}) {
     const clock = io.clock;
     this.sched = new Scheduler(clock);
-    this.rng = new Rng(opts.seed ?? ((clock.wallNow() ^ (process.pid << 16)) >>> 0));
+    this.rng = new Prng(opts.seed ?? ((clock.wallNow() ^ (process.pid << 16)) >>> 0));
     const [lo, hi] = opts.portRange ?? [1024, 65535];
     const ports = new NumberPool(lo, hi, this.rng);
     const echoIds = new NumberPool(1, 65535, this.rng);

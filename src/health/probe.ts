@@ -5,7 +5,8 @@ import type { HcType, HttpCheckOptions } from '../config/model.js';
 import type { Ipv4, Mac } from '../net/addr.js';
 import type { IpMeta } from '../packet/meta.js';
 import type { LocalPacket, ProbeIo } from './probe-io.js';
-import type { NumberPool, Rng } from './rng.js';
+import type { NumberPool } from './number-pool.js';
+import type { Prng } from '../util/prng.js';
 import type { Scheduled, Scheduler } from './scheduler.js';
 
 /** A check resolved against one target: everything a probe needs to know. */
@@ -62,7 +63,7 @@ export interface ProbeEnv {
   readonly io: ProbeIo;
   /** Probes holding resources (in flight or closing); stop() aborts them. */
   readonly live: Set<ActiveProbe>;
-  readonly rng: Rng;
+  readonly rng: Prng;
   /** Source ports (TCP and UDP share one pool). */
   readonly ports: NumberPool;
   readonly echoIds: NumberPool;

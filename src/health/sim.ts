@@ -25,7 +25,7 @@ import {
 } from '../packet/tcp.js';
 import { VirtualClock } from '../util/clock.js';
 import type { LocalPacket, ProbeIo } from './probe-io.js';
-import { Rng } from './rng.js';
+import { Prng } from '../util/prng.js';
 
 export const SIM_APPLIANCE_MAC = 0x0006c4900393 as Mac;
 export const SIM_ROUTER_MAC = 0x00d0f8223542 as Mac;
@@ -91,7 +91,7 @@ export class SimHost {
   /** Packets received (before any drop). */
   received = 0;
 
-  constructor(private readonly net: SimNet, o: SimHostOptions, private readonly rng: Rng) {
+  constructor(private readonly net: SimNet, o: SimHostOptions, private readonly rng: Prng) {
     this.addrs = [...o.addrs];
     this.loopback = [...(o.loopback ?? [])];
     this.mac = o.mac ?? ((0x02_00_00_00_00_00 + (o.addrs[0]! >>> 0)) as Mac);
@@ -348,14 +348,14 @@ export class SimNet implements ProbeIo {
   private readonly byPort = new Map<number, Handler[]>();
   private readonly byEchoId = new Map<number, Handler[]>();
   private readonly errorHandlers: Handler[] = [];
-  private readonly rng: Rng;
+  private readonly rng: Prng;
   private readonly tsOffset: number;
   private readonly record: boolean;
   private readonly synchronous: boolean;
 
   constructor(private readonly opts: SimNetOptions) {
     this.clock = opts.clock ?? new VirtualClock();
-    this.rng = new Rng(opts.seed ?? 7);
+    this.rng = new Prng(opts.seed ?? 7);
     this.tsOffset = this.rng.u32();
     this.record = opts.record ?? true;
     this.synchronous = opts.synchronous ?? false;

@@ -9,7 +9,7 @@
 // Hosts run a small Linux-like stack (src/lab/host/); `lab.host('client')!.httpGet(...)`,
 // `.ping(...)`, `.udpRequest(...)` drive traffic, `lab.settle(promise, maxMs)` lets virtual
 // time pass until it completes, `lab.tap(fn)` sees every frame on every link.
-export * from './prng.js';
+export * from '../util/prng.js';
 export * from './link.js';
 export * from './switch.js';
 export * from './world.js';

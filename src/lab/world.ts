@@ -11,7 +11,7 @@ import { RealClock, VirtualClock, type Clock, type Timer } from '../util/clock.j
 import { parseIpv4 } from '../net/addr.js';
 import { Host, type HostOptions } from './host/host.js';
 import { DEFAULT_LINK_DELAY_MS, Link, LinkPort, type LinkAttachable, type LinkTap } from './link.js';
-import { Prng, hashString } from './prng.js';
+import { Prng, hashString } from '../util/prng.js';
 import { L2Switch } from './switch.js';
 
 export type Pacing = 'instant' | 'realtime';

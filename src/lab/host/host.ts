@@ -8,7 +8,7 @@ import { ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../../packet/ethernet.js';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../packet/ipv4.js';
 import { DropReason, PacketMeta, type IpMeta } from '../../packet/meta.js';
 import type { Clock } from '../../util/clock.js';
-import { Prng } from '../prng.js';
+import { Prng } from '../../util/prng.js';
 import { HttpService, httpGet, UdpEchoService, type HttpGetOptions, type HttpResult, type HttpTarget, type Service, type ServiceProto } from './app.js';
 import { ArpLayer, type ArpAnnounce, type ArpIgnore } from './arp.js';
 import { IcmpLayer, type PingOptions, type PingResult } from './icmp.js';

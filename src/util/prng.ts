@@ -1,7 +1,7 @@
-// A small seeded PRNG (mulberry32) so that lab runs are deterministic: the same seed gives the
-// same ISNs, ephemeral ports, IP ids and TCP timestamp offsets.
+// A small seeded PRNG (mulberry32): everything the appliance and the lab pick "at random"
+// (source ports, ISNs, identifiers) comes from one of these, so that tests and labs replay.
 
-/** FNV-1a of a string: derives independent streams (one per host) from one seed. */
+/** FNV-1a of a string: derives independent streams from one seed. */
 export function hashString(s: string, h = 0x811c9dc5): number {
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
@@ -17,7 +17,7 @@ export class Prng {
     this.a = seed >>> 0;
   }
 
-  /** A stream for `label` that does not depend on how much this one was used. */
+  /** A stream for `label` that does not depend on how much another stream was used. */
   static derive(seed: number, label: string): Prng {
     return new Prng(hashString(label, (seed >>> 0) ^ 0x9e3779b9));
   }
@@ -31,8 +31,13 @@ export class Prng {
     return (t ^ (t >>> 14)) >>> 0;
   }
 
+  /** A number in [0, 1). */
+  float(): number {
+    return this.u32() / 0x100000000;
+  }
+
   /** An integer in [lo, hi]. */
   int(lo: number, hi: number): number {
-    return lo + (this.u32() % (hi - lo + 1));
+    return lo + Math.floor(this.float() * (hi - lo + 1));
   }
 }
