@@ -1,0 +1,222 @@
+// npm run bench:real — pask on real (veth) interfaces in the namespace topology of
+// test/system/topology.ts, against the same client and servers reached through the kernel's
+// router alone, and against HAProxy in TCP mode in the appliance's namespace.
+//
+// Figures (wrk from the client namespace, BENCH_SECONDS each, default 10; BENCH_CONNECTIONS, default 32):
+//   cps: new connections per second (`-H 'Connection: close'`: one request per connection)
+//   rps: requests per second over keep-alive connections
+// for
+//   kernel.routed        client -> router -> srv1 (192.168.211.150), file 000's topology without the appliance
+//   pask.l3dsr-iptunnel  client -> router -> pask -> IP-in-IP -> router -> srv1, answers srv1 -> router -> client
+//   haproxy.tcp          client -> router -> HAProxy (mode tcp, pask's namespace) -> router -> srv1 and back
+//   kernel.onearm        client -> router -> bridge -> srv1 (192.168.193.150)
+//   pask.dsr             one-arm: client -> router -> bridge -> pask -> bridge -> srv1, answers srv1 -> bridge -> router
+//   pask.dsr-inline      the system tests' dsr: pask's port 2 is the servers' segment, so it also bridges the answers
+// One real (srv1) behind every service, so the only difference is the path. Prints one JSON line
+// on stdout (progress on stderr) with the figures, the ratios and whether the issue's targets are
+// met: pask's cps at least HAProxy's, and DSR at least 0.8 of the kernel path. No assertions.
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PaskServe, waitHealth } from '../test/system/appliance.js';
+import { lanScenario, ONE_REAL_NO_STICKY, referenceScenario } from '../test/system/scenarios.js';
+import { acquireSystemLock, LAN_RIPS, PASK_IP, ROUTED_RIPS, ROUTER_L4_IP, sleep, Topology, VIP, whyNoSystem, type TopologyOptions } from '../test/system/topology.js';
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
+
+interface Wrk {
+  /** requests per second */
+  rate: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
+  latencyMs: { p50: number; p99: number };
+}
+
+interface Figures {
+  cps: number;
+  rps: number;
+  cpsRun: Wrk;
+  rpsRun: Wrk;
+}
+
+function say(msg: string): void {
+  process.stderr.write(`bench:real: ${msg}\n`);
+}
+
+function ms(v: string, unit: string): number {
+  const n = Number(v);
+  return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n;
+}
+
+/** wrk from the client's namespace; `close`: one request per connection. */
+function wrk(topo: Topology, url: string, close: boolean): Wrk {
+  const args = ['wrk', '-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', ...(close ? ['-H', 'Connection: close'] : []), url];
+  const r = topo.tryX('client', args, { timeoutMs: (SECONDS + 60) * 1000 });
+  if (r.status !== 0) throw new Error(`wrk ${url}: ${r.stderr || r.stdout}`);
+  const out = r.stdout;
+  const num = (re: RegExp): number => Number(re.exec(out)?.[1] ?? 0);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const lat = (p: string): number => {
+    const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s|m)$`, 'm').exec(out);
+    return m ? Math.round(ms(m[1]!, m[2]!) * 1000) / 1000 : 0;
+  };
+  return {
+    rate: Math.round(num(/Requests\/sec:\s+([\d.]+)/)),
+    requests: num(/(\d+) requests in/),
+    errors: sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
+    non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
+    latencyMs: { p50: lat('50'), p99: lat('99') },
+  };
+}
+
+function measure(topo: Topology, label: string, url: string): Figures {
+  // A short warm-up: ARP, MAC learning, the appliance's path cache, nginx workers.
+  for (let i = 0; i < 3; i++) topo.curl(url);
+  say(`${label}: ${SECONDS} s of new connections to ${url}`);
+  const cpsRun = wrk(topo, url, true);
+  say(`${label}: ${cpsRun.rate} connections/s (${cpsRun.errors} socket errors, ${cpsRun.non2xx} non-2xx)`);
+  const rpsRun = wrk(topo, url, false);
+  say(`${label}: ${rpsRun.rate} requests/s keep-alive (${rpsRun.errors} socket errors, ${rpsRun.non2xx} non-2xx)`);
+  return { cps: cpsRun.rate, rps: rpsRun.rate, cpsRun, rpsRun };
+}
+
+async function topology(opts: TopologyOptions): Promise<Topology> {
+  const t = await Topology.create(opts);
+  // The client opens many short connections: a wide port range, TIME_WAIT reuse.
+  t.x('client', ['sysctl', '-qw', 'net.ipv4.ip_local_port_range=1024 65000', 'net.ipv4.tcp_tw_reuse=1']);
+  for (const s of ['srv1', 'srv2'] as const) t.x(s, ['sysctl', '-qw', 'net.core.somaxconn=8192', 'net.ipv4.tcp_max_syn_backlog=8192']);
+  return t;
+}
+
+async function withPask<T>(topo: Topology, config: string, ports: Record<number, string> | undefined, fn: () => T): Promise<T> {
+  const pask = await PaskServe.start(topo, ports ? { ports } : {});
+  try {
+    await pask.batch(config);
+    const h = await waitHealth(pask, { 1: 'ACT' }, 20_000);
+    if (h['1'] !== 'ACT') throw new Error(`real 1 did not go ACT: ${JSON.stringify(h)}\n${pask.stderr()}`);
+    return fn();
+  } finally {
+    await pask.stop();
+  }
+}
+
+/** HAProxy in TCP mode in the appliance's namespace, which gets addresses for it (pask is not running). */
+async function withHaproxy<T>(topo: Topology, rip: string, fn: () => T): Promise<T> {
+  topo.ip('pask', 'link', 'set', 'p1', 'promisc', 'off');
+  topo.ip('pask', 'addr', 'add', `${PASK_IP}/24`, 'dev', 'p1');
+  topo.ip('pask', 'addr', 'add', `${VIP}/32`, 'dev', 'p1');
+  topo.ip('pask', 'route', 'add', 'default', 'via', ROUTER_L4_IP);
+  topo.x('pask', ['sysctl', '-qw', 'net.ipv4.ip_local_port_range=1024 65000', 'net.ipv4.tcp_tw_reuse=1', 'net.core.somaxconn=8192']);
+  const cfg = join(topo.dir, 'haproxy.cfg');
+  writeFileSync(cfg, [
+    'global',
+    '  nbthread 1',
+    '  maxconn 8000',
+    `  pidfile ${join(topo.dir, 'haproxy.pid')}`,
+    'defaults',
+    '  mode tcp',
+    '  timeout connect 5s',
+    '  timeout client 30s',
+    '  timeout server 30s',
+    'frontend vip',
+    `  bind ${VIP}:80`,
+    '  default_backend reals',
+    'backend reals',
+    `  server srv1 ${rip}:80`,
+    '',
+  ].join('\n'));
+  const proc = topo.spawn('pask', ['haproxy', '-db', '-f', cfg]);
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  proc.stdout!.resume();
+  try {
+    for (let i = 0; i < 50 && topo.curl(`http://${VIP}/`, 1) !== 'srv1'; i++) await sleep(100);
+    if (proc.exitCode !== null) throw new Error(`haproxy exited: ${err}`);
+    return fn();
+  } finally {
+    proc.kill('SIGTERM');
+    await sleep(300);
+  }
+}
+
+const ratio = (a: number, b: number): number => (b > 0 ? Math.round((a / b) * 1000) / 1000 : 0);
+
+async function main(): Promise<void> {
+  const why = whyNoSystem(['wrk', 'haproxy']);
+  if (why) {
+    process.stdout.write(JSON.stringify({ bench: 'real', skipped: why }) + '\n');
+    return;
+  }
+  const release = await acquireSystemLock();
+  const kernel: Record<string, Figures> = {};
+  const pask: Record<string, Figures> = {};
+  const haproxy: Record<string, Figures> = {};
+  const vipUrl = `http://${VIP}/`;
+  try {
+    // File 000's topology: the kernel path, l3dsr-iptunnel, HAProxy.
+    let topo = await topology({ variant: 'routed', nginx: true });
+    try {
+      kernel['routed'] = measure(topo, 'kernel (routed)', `http://${ROUTED_RIPS[0]}/`);
+      pask['l3dsr-iptunnel'] = await withPask(topo, referenceScenario() + ONE_REAL_NO_STICKY, undefined, () => measure(topo, 'pask l3dsr-iptunnel', vipUrl));
+      haproxy['tcp'] = await withHaproxy(topo, ROUTED_RIPS[0], () => measure(topo, 'haproxy tcp', vipUrl));
+    } finally {
+      topo.destroy();
+    }
+    // One-arm DSR: the router, the appliance and the reals on one bridge.
+    topo = await topology({ variant: 'onearm' });
+    try {
+      kernel['onearm'] = measure(topo, 'kernel (one-arm)', `http://${LAN_RIPS[0]}/`);
+      pask['dsr'] = await withPask(topo, lanScenario('dsr', { ports: '1', reals: 1 }), undefined, () => measure(topo, 'pask dsr (one-arm)', vipUrl));
+    } finally {
+      topo.destroy();
+    }
+    // The system tests' DSR: the reals behind the appliance's port 2 (it bridges their answers).
+    topo = await topology({ variant: 'lan' });
+    try {
+      pask['dsr-inline'] = await withPask(topo, lanScenario('dsr', { reals: 1 }), undefined, () => measure(topo, 'pask dsr (inline)', vipUrl));
+    } finally {
+      topo.destroy();
+    }
+  } finally {
+    release();
+  }
+
+  const short = (f: Record<string, Figures>) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, {
+    cps: v.cps, rps: v.rps,
+    errors: v.cpsRun.errors + v.rpsRun.errors + v.cpsRun.non2xx + v.rpsRun.non2xx,
+    p99ms: { cps: v.cpsRun.latencyMs.p99, rps: v.rpsRun.latencyMs.p99 },
+  }]));
+  const l3 = pask['l3dsr-iptunnel']!, dsr = pask['dsr']!, inline = pask['dsr-inline']!, hap = haproxy['tcp']!;
+  const kr = kernel['routed']!, ko = kernel['onearm']!;
+  const ratios = {
+    'cps l3dsr-iptunnel / haproxy': ratio(l3.cps, hap.cps),
+    'cps dsr / haproxy': ratio(dsr.cps, hap.cps),
+    'cps l3dsr-iptunnel / kernel': ratio(l3.cps, kr.cps),
+    'rps l3dsr-iptunnel / kernel': ratio(l3.rps, kr.rps),
+    'rps l3dsr-iptunnel / haproxy': ratio(l3.rps, hap.rps),
+    'cps dsr / kernel': ratio(dsr.cps, ko.cps),
+    'rps dsr / kernel': ratio(dsr.rps, ko.rps),
+    'cps dsr-inline / kernel': ratio(inline.cps, ko.cps),
+    'rps dsr-inline / kernel': ratio(inline.rps, ko.rps),
+  };
+  const targets = {
+    'cps >= haproxy (l3dsr-iptunnel)': ratios['cps l3dsr-iptunnel / haproxy'] >= 1,
+    'cps >= haproxy (dsr)': ratios['cps dsr / haproxy'] >= 1,
+    'dsr cps >= 0.8 kernel': ratios['cps dsr / kernel'] >= 0.8,
+    'dsr rps >= 0.8 kernel': ratios['rps dsr / kernel'] >= 0.8,
+  };
+  process.stdout.write(JSON.stringify({
+    bench: 'real', seconds: SECONDS, connections: CONNECTIONS, cpus: (await import('node:os')).availableParallelism(),
+    kernel: short(kernel), pask: short(pask), haproxy: short(haproxy), ratios, targets,
+  }) + '\n');
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:real: ${(e as Error).stack ?? String(e)}\n`);
+  process.exitCode = 1;
+});
+
+// ^C or a kill: the exit handlers of test/system/topology.ts remove the namespaces.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));

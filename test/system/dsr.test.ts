@@ -1,0 +1,57 @@
+// dsr on real interfaces: the reals on the appliance's own L2 (port 2, a bridge in the `lan`
+// namespace) with the VIP on lo (arp_ignore/arp_announce) and the router as their gateway. pask
+// changes only the destination MAC of the client's packets; the answers go from the VIP to the
+// router at L2 (bridged through the appliance's VLAN, never rewritten by it).
+
+import { describe, expect, it } from 'vitest';
+import { entryRows, filterHits, realTotals, totalSessions } from './appliance.js';
+import { lanScenario } from './scenarios.js';
+import { curlMany, systemRig, tally, whyNoSystem } from './suite.js';
+import { CLIENT_IP, PASK_MAC, VIP } from './topology.js';
+
+const why = whyNoSystem();
+const esc = (s: string) => s.replace(/\./g, '\\.');
+
+describe.skipIf(!!why)(`dsr on real interfaces${why ? ` (skipped: ${why})` : ''}`, () => {
+  const rig = systemRig({ variant: 'lan' }, lanScenario('dsr'));
+
+  it('the client gets 20 answers out of 20 from both servers; only the MAC changes; the answers are not the appliance\'s; show entry and show info count the sessions', async () => {
+    const { topo, pask } = rig;
+    const srvMac = SERVERS_MACS(topo);
+    const p1 = await topo.capture('pask', 'p1', 'tcp');
+    const p2 = await topo.capture('pask', 'p2', 'tcp');
+    const t0 = Date.now();
+    const bodies = curlMany(topo, 20);
+    const elapsed = Date.now() - t0;
+    const entry = await pask.cli('show entry');
+    const info = await pask.cli('show info slb test');
+    const front = await p1.stop();
+    const back = await p2.stop();
+
+    expect(bodies.filter((b) => b.startsWith('error')), bodies.join('\n')).toEqual([]);
+    expect(tally(bodies)).toEqual({ srv1: 10, srv2: 10 });
+
+    // Back: the client's SYN to the VIP, unchanged at L3, from the appliance's MAC to a real's MAC.
+    for (const mac of srvMac) {
+      expect(back.filter((l) => new RegExp(`^\\S+ ${esc(PASK_MAC)} > ${mac}, .*${esc(CLIENT_IP)}\\.\\d+ > ${esc(VIP)}\\.80: Flags \\[S\\]`).test(l)).length).toBe(10);
+    }
+    // The answers: from the VIP, with the real's own MAC as the source on both of the
+    // appliance's ports (bridged to the router, not routed or rewritten by the appliance).
+    const answers = front.filter((l) => l.includes(`${VIP}.80 > ${CLIENT_IP}.`));
+    expect(answers.length).toBeGreaterThanOrEqual(20);
+    for (const l of answers) expect(srvMac.some((m) => l.split(' ')[1] === m), l).toBe(true);
+    expect(front.concat(back).filter((l) => l.split(' ')[1] === PASK_MAC && l.includes(`${VIP}.80 > ${CLIENT_IP}.`)), 'the appliance sent an answer').toEqual([]);
+
+    const rows = entryRows(entry);
+    if (elapsed < 8000) expect(rows).toHaveLength(20);
+    for (const r of rows) expect(r).toMatch(/^tcp  192\.168\.212\.225:(\d+) 192\.168\.193\.50:80 - 192\.168\.193\.50:80 192\.168\.212\.225:\1 slb\.test:[12]$/);
+    expect(filterHits(info)).toBe(20);
+    expect(totalSessions(info)).toBe(20);
+    expect(realTotals(info)).toEqual({ 1: 10, 2: 10 });
+    expect(info).toContain('    NAT Mode             : dsr');
+  }, 60_000);
+});
+
+function SERVERS_MACS(topo: import('./topology.js').Topology): string[] {
+  return (['srv1', 'srv2'] as const).map((s) => (JSON.parse(topo.ip(s, '-j', 'link', 'show', 'dev', 'eth0')) as { address: string }[])[0]!.address);
+}

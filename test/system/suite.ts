@@ -1,0 +1,60 @@
+// What every system test file does around its tests: skip with the reason when the machine
+// cannot run them, take the machine-wide lock (vitest runs files in parallel; these share CPUs
+// and timing), build the topology, start pask serve, load a configuration, wait for health;
+// and undo it all in afterAll, also when something failed half-way.
+
+import { afterAll, beforeAll } from 'vitest';
+import { PaskServe, waitHealth } from './appliance.js';
+import { acquireSystemLock, Topology, whyNoSystem, type TopologyOptions } from './topology.js';
+
+export { whyNoSystem };
+
+export interface Rig {
+  topo: Topology;
+  pask: PaskServe;
+}
+
+/**
+ * Registers beforeAll/afterAll that build `opts`, start pask on the appliance's ports, run
+ * `config` through `pask --connect -f`, and wait until `healthy` (real ids) are ACT. The returned
+ * object is filled in by beforeAll.
+ */
+export function systemRig(opts: TopologyOptions, config: string, healthy: string[] = ['1', '2']): Rig {
+  const rig = {} as Rig;
+  let release: (() => void) | null = null;
+  beforeAll(async () => {
+    release = await acquireSystemLock();
+    rig.topo = await Topology.create(opts);
+    rig.pask = await PaskServe.start(rig.topo);
+    await rig.pask.batch(config);
+    const want = Object.fromEntries(healthy.map((id) => [id, 'ACT']));
+    // The first probes go out at once; ARP and the first answers take a moment.
+    const got = await waitHealth(rig.pask, want, 20_000);
+    if (!healthy.every((id) => got[id] === 'ACT')) {
+      throw new Error(`the reals did not go ACT: ${JSON.stringify(got)}\n${await rig.pask.cli('show info slb test', 'show arp', 'show log')}\npask stderr:\n${rig.pask.stderr()}`);
+    }
+  }, 900_000);
+  afterAll(async () => {
+    try {
+      if (rig.pask) await rig.pask.stop();
+    } finally {
+      rig.topo?.destroy();
+      release?.();
+    }
+  }, 60_000);
+  return rig;
+}
+
+/** `n` GETs of http://VIP/ from the client, one after the other: the bodies (or `error: ...`). */
+export function curlMany(topo: Topology, n: number, url?: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(topo.curl(url));
+  return out;
+}
+
+/** How many times each answer occurs. */
+export function tally(xs: string[]): Record<string, number> {
+  const t: Record<string, number> = {};
+  for (const x of xs) t[x] = (t[x] ?? 0) + 1;
+  return t;
+}
