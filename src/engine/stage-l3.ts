@@ -4,6 +4,7 @@
 // ProbeIo listeners (or the answers of a host: echo reply, RST, ICMP unreachable), and L3
 // output: next-hop ARP resolution with a bounded pending queue, then the port stage.
 
+import { TokenBucket } from './rate-limit.js';
 import type { LocalPacket, ProbeIo } from '../health/probe-io.js';
 import { BROADCAST_MAC, isMulticastMac } from '../net/addr.js';
 import { ARP_REPLY, ARP_REQUEST, writeArp } from '../packet/arp.js';
@@ -31,6 +32,10 @@ export type LocalHandler = (p: LocalPacket) => void;
 export class L3Stage {
   private readonly listeners = new Map<number, LocalHandler[]>();
   private readonly icmpErrorListeners: LocalHandler[] = [];
+
+  /** Answers the appliance generates itself are rate-limited (see rate-limit.ts). */
+  private readonly icmpBucket = new TokenBucket(1000, 50);
+  private readonly rstBucket = new TokenBucket(1000, 50);
 
   constructor(private readonly dp: Dataplane) {}
 
@@ -301,6 +306,10 @@ export class L3Stage {
   }
 
   sendRst(m: PacketMeta): void {
+    if (!this.rstBucket.take(this.dp.clock.now())) {
+      this.dp.stats.rateLimited++;
+      return;
+    }
     const n = writeRst(this.dp.out, HEADROOM, m, 0);
     if (this.sendLocal(n, m.ipSrc >>> 0)) this.dp.stats.rstSent++;
   }
@@ -323,6 +332,10 @@ export class L3Stage {
     if (dst === 0 || (dst >>> 28) >= 0xe || dp.ifs.isBroadcast(dst) || dp.ifs.isOwn(dst) || dp.slb.vipIndex(dst) >= 0) return;
     const route = dp.fib.lookup(dst);
     if (route === null) return;
+    if (!this.icmpBucket.take(dp.clock.now())) {
+      dp.stats.rateLimited++;
+      return;
+    }
     if (src === 0) {
       const i = dp.ifs.list[inIf];
       src = i !== undefined && i.hasAddr ? i.addr : dp.ifs.list[route.ifIdx]!.addr;

@@ -129,6 +129,8 @@ export class EngineStats extends PortStats {
   arpRepliesSent = 0;
   icmpSent = 0;
   rstSent = 0;
+  /** ICMP errors and RSTs not sent because their rate limit was reached. */
+  rateLimited = 0;
   /** SLB: sessions created, and packets that followed an existing session (both directions). */
   sessionsCreated = 0;
   slbPackets = 0;
@@ -139,7 +141,7 @@ export class EngineStats extends PortStats {
     super.reset();
     for (const p of this.ports) p.reset();
     this.bridged = this.flooded = this.routed = this.local = 0;
-    this.arpRequestsSent = this.arpRepliesSent = this.icmpSent = this.rstSent = 0;
+    this.arpRequestsSent = this.arpRepliesSent = this.icmpSent = this.rstSent = this.rateLimited = 0;
     this.sessionsCreated = this.slbPackets = this.probesSent = 0;
   }
 }

@@ -137,13 +137,9 @@ describe.skipIf(!!why)(`a ${SECONDS} s flood at the appliance's port${why ? ` (s
     expect(tally(curlMany(topo, 10))).toEqual({ srv1: 5, srv2: 5 });
   }, Math.max(180, SECONDS * 2 + 60) * 1000);
 
-  // KNOWN GAP (engine, src/engine/stage-l3.ts / stage-slb.ts), kept as an expected failure: the
-  // appliance answers every datagram to a closed VIP port with an ICMP port unreachable and every
-  // TCP segment of no session with a RST, without any rate limit, so a flood with a spoofed
-  // source is reflected 1:1 at the victim (the 60 s flood above: ~290k answers a second).
-  // Linux limits ICMP errors to net.ipv4.icmp_msgs_per_sec = 1000 a second (plus a per-destination
-  // token bucket). When the engine limits them, this test passes: drop `.fails`.
-  it.fails('a UDP flood at closed VIP ports gets at most ~1000 ICMP errors a second back (as Linux)', async () => {
+  // The appliance's own answers (ICMP errors, RSTs) are rate-limited like Linux's
+  // net.ipv4.icmp_msgs_per_sec (1000 a second, bursts of 50), so a spoofed flood is not reflected.
+  it('a UDP flood at closed VIP ports gets at most ~1000 ICMP errors a second back (as Linux)', async () => {
     const { topo } = rig;
     const cfg = join(topo.dir, 'udp.cfg');
     writeFileSync(cfg, `{ eth(da=${PASK_MAC}, type=0x0800), ipv4(saddr=192.168.212.225, daddr=192.168.193.50, proto=17, ttl=64), udp(sp=drnd(), dp=drnd()), drnd(32) }\n`);

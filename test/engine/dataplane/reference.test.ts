@@ -188,3 +188,19 @@ describe('the benchmark runs the reference scenario', () => {
     }
   });
 });
+
+describe('answers the appliance generates itself are rate-limited', () => {
+  it('a burst of SYNs to a VIP nobody serves gets at most 50 RSTs at once, then 1000 a second', () => {
+    const r = rig({ ...cfg, portBoundaries: [] });
+    primeRouter(r);
+    for (let i = 0; i < 200; i++) r.ports[1]!.inject(clientTcp(20000 + i, TCP_SYN));
+    expect(takeAll(r).length).toBe(50);
+    expect(r.engine.stats.rateLimited).toBe(150);
+    r.clock.advance(100); // 100 ms: 100 more tokens
+    for (let i = 0; i < 200; i++) r.ports[1]!.inject(clientTcp(30000 + i, TCP_SYN));
+    expect(takeAll(r).length).toBe(50); // the bucket holds at most a burst of 50
+    r.clock.advance(20);
+    for (let i = 0; i < 30; i++) r.ports[1]!.inject(clientTcp(40000 + i, TCP_SYN));
+    expect(takeAll(r).length).toBe(20);
+  });
+});
