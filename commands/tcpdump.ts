@@ -2,7 +2,7 @@
 
 import { PcapWriter, readPcapFile } from '../src/capture/pcap.js';
 import { parseTcpdumpArgs, type TcpdumpArgs } from '../src/capture/args.js';
-import type { Capture, FrameSelector } from '../src/capture/live.js';
+import type { FrameSelector, NamedCapture } from '../src/capture/live.js';
 import { TcpdumpPrinter, type PacketRecord } from '../src/capture/print/printer.js';
 import type { Ctx } from '../src/cli/context.js';
 import { CliError } from '../src/cli/errors.js';
@@ -16,16 +16,10 @@ import type { RunningConfig } from '../src/config/model.js';
 const BATCH_LIMIT_MS = 3_600_000;
 const BACKGROUND_KEEP = 100_000;
 
-interface Named {
-  readonly capture: Capture;
-  readonly iface: string;
-  readonly expr: string;
-}
-const background = new WeakMap<object, Map<string, Named>>();
-function namedCaptures(ctx: Ctx): Map<string, Named> {
-  let m = background.get(ctx.appliance);
-  if (!m) background.set(ctx.appliance, (m = new Map()));
-  return m;
+function namedCaptures(ctx: Ctx): Map<string, NamedCapture> {
+  const hub = ctx.appliance.captures;
+  if (!hub) throw new CliError('% capture: this appliance has no dataplane to capture on');
+  return hub.named;
 }
 
 function argv(text: string | null): string[] {
@@ -195,7 +189,7 @@ export const tcpdumpCommands = defineCommands<Ctx>([
   },
 ]);
 
-function findCapture(ctx: Ctx, name: string): Named {
+function findCapture(ctx: Ctx, name: string): NamedCapture {
   const c = namedCaptures(ctx).get(name);
   if (!c) throw new CliError(`% There is no capture ${name}`);
   return c;

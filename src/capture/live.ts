@@ -55,8 +55,17 @@ export class Capture {
   }
 }
 
+/** A background capture, kept by name until deleted (`capture start NAME`). */
+export interface NamedCapture {
+  readonly capture: Capture;
+  readonly iface: string;
+  readonly expr: string;
+}
+
 export class CaptureHub {
   private readonly captures = new Set<Capture>();
+  /** Background captures by name. */
+  readonly named = new Map<string, NamedCapture>();
   private readonly tap: CaptureTap = (port, dir, frame, len, tsUs) => {
     for (const c of this.captures) c.offer(port, dir, frame, len, tsUs);
   };
