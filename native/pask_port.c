@@ -1,13 +1,17 @@
 // pask_port: the native half of pask's Linux port backend (src/ports/linux/).
 //
 // One AF_PACKET socket bound to one interface (ETH_P_ALL, promiscuous through
-// PACKET_ADD_MEMBERSHIP, PACKET_IGNORE_OUTGOING), receiving through a TPACKET_V3 ring and
-// transmitting with sendmmsg.
+// PACKET_ADD_MEMBERSHIP, PACKET_IGNORE_OUTGOING), receiving through a TPACKET_V2 frame ring
+// and transmitting with sendmmsg.
 //
 //  - Receive: a uv_poll_t on the socket (level-triggered, on the main loop: no thread). Each
 //    wake-up copies at most `rxSlots` frames out of the ring into fixed-size slots of one
-//    ArrayBuffer that JS owns views on, gives the ring blocks back to the kernel, then makes ONE
-//    call into JS with the frame count. If more frames wait, the poll fires again on the next
+//    ArrayBuffer that JS owns views on, gives the ring frames back to the kernel, then makes ONE
+//    call into JS with the frame count. The ring is TPACKET_V2 (fixed-size frames), not V3:
+//    the kernel hands each frame over (TP_STATUS_USER) and wakes the reader as it arrives,
+//    where V3 wakes it only when a block fills or times out (>= 1 ms, which every frame
+//    waited at low load). Under load the frames queue up in the ring meanwhile and a wake-up
+//    takes a whole batch of them. If more frames wait, the poll fires again on the next
 //    loop iteration, after timers and other I/O: a flood cannot starve the event loop, and what
 //    the kernel could not queue meanwhile is counted (PACKET_STATISTICS).
 //  - VLAN: the kernel strips the outer 802.1Q/802.1ad tag before packet sockets see a frame; it
@@ -34,6 +38,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <net/if.h>
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
@@ -64,11 +70,11 @@ typedef struct port {
   int closed;
   char ifname[IF_NAMESIZE];
 
-  // The TPACKET_V3 ring and where the reader is in it.
+  // The TPACKET_V2 ring (frame_nr frames of frame_size bytes, frames_per_block per block of
+  // block_size bytes) and the next frame the reader takes.
   uint8_t* ring;
   size_t ring_len;
-  uint32_t block_size, block_nr, cur_block, cur_idx;
-  uint8_t* cur_ppd;
+  uint32_t block_size, block_nr, frame_size, frame_nr, frames_per_block, cur_frame;
 
   // Delivery slots (JS-visible ArrayBuffers, kept alive by the references).
   uint8_t* rx_data;
@@ -84,6 +90,13 @@ typedef struct port {
   // Receive callback.
   uv_poll_t* poll;
   int polling;
+
+  // Receive coalescing under load (see on_poll): a timerfd polled instead of the socket.
+  int tfd;
+  uv_poll_t* tpoll;
+  int coalescing;          // the socket poll is stopped, the timer armed
+  uint64_t last_wake_ns;   // when the socket last woke us with frames
+  uint32_t coalesce_ns;    // 0: never coalesce
   napi_ref cb_ref, resource_ref;
   napi_async_context async_ctx;
 
@@ -234,13 +247,12 @@ static int fix_l4_checksum(uint8_t* f, uint32_t len) {
 
 static void read_kernel_stats(port_t* p) {
   if (p->fd < 0) return;
-  struct tpacket_stats_v3 st;
+  struct tpacket_stats st;
   socklen_t l = sizeof st;
   memset(&st, 0, sizeof st);
   if (getsockopt(p->fd, SOL_PACKET, PACKET_STATISTICS, &st, &l) == 0) {
     p->c.k_packets += st.tp_packets;
     p->c.k_drops += st.tp_drops;
-    p->c.k_freezes += st.tp_freeze_q_cnt;
   }
 }
 
@@ -289,26 +301,30 @@ static void restore_offloads(port_t* p) {
 // ------------------------------------------------------------------------------ receive
 
 // Copies one ring frame into rx slot `slot`. Returns 1 if delivered, 0 if dropped (counted).
-static int take_frame(port_t* p, const uint8_t* block_end, struct tpacket3_hdr* h, uint32_t slot) {
+static int take_frame(port_t* p, const uint8_t* frame_end, struct tpacket2_hdr* h, uint32_t slot) {
   uint32_t st = h->tp_status;
   uint32_t snap = h->tp_snaplen;
   const uint8_t* src = (const uint8_t*)h + h->tp_mac;
   if (p->filter_outgoing) {
-    const struct sockaddr_ll* sll = (const struct sockaddr_ll*)((const uint8_t*)h + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
+    const struct sockaddr_ll* sll = (const struct sockaddr_ll*)((const uint8_t*)h + TPACKET_ALIGN(sizeof(struct tpacket2_hdr)));
     if (sll->sll_pkttype == PACKET_OUTGOING) {
       p->c.rx_outgoing++;
       return 0;
     }
   }
+  int tagged = (st & TP_STATUS_VLAN_VALID) != 0;
+  if ((uint64_t)h->tp_len + (tagged ? 4 : 0) > p->rx_slot_size) {  // the ring frame is sized to a slot: the kernel cut it
+    p->c.rx_oversize++;
+    return 0;
+  }
   if (snap < h->tp_len) {
     p->c.rx_truncated++;
     return 0;
   }
-  if (src + snap > block_end) {  // cannot happen with a sane kernel
+  if (src + snap > frame_end) {  // cannot happen with a sane kernel
     p->c.rx_errors++;
     return 0;
   }
-  int tagged = (st & TP_STATUS_VLAN_VALID) != 0;
   if (snap < 12 || (!tagged && snap < 14)) {
     p->c.rx_runts++;
     return 0;
@@ -320,10 +336,10 @@ static int take_frame(port_t* p, const uint8_t* block_end, struct tpacket3_hdr* 
   }
   uint8_t* dst = p->rx_data + (size_t)slot * p->rx_slot_size;
   if (tagged) {
-    uint16_t tpid = (st & TP_STATUS_VLAN_TPID_VALID) && h->hv1.tp_vlan_tpid ? h->hv1.tp_vlan_tpid : 0x8100;
+    uint16_t tpid = (st & TP_STATUS_VLAN_TPID_VALID) && h->tp_vlan_tpid ? h->tp_vlan_tpid : 0x8100;
     memcpy(dst, src, 12);
     wr16(dst + 12, tpid);
-    wr16(dst + 14, (uint16_t)h->hv1.tp_vlan_tci);
+    wr16(dst + 14, (uint16_t)h->tp_vlan_tci);
     memcpy(dst + 16, src + 12, snap - 12);
     p->c.rx_vlan_restored++;
   } else {
@@ -336,39 +352,29 @@ static int take_frame(port_t* p, const uint8_t* block_end, struct tpacket3_hdr* 
   return 1;
 }
 
-// Fills up to rx_slots slots from the ring; gives fully read blocks back to the kernel.
+static inline struct tpacket2_hdr* ring_frame(port_t* p, uint32_t i) {
+  return (struct tpacket2_hdr*)(p->ring + (size_t)(i / p->frames_per_block) * p->block_size +
+                                (size_t)(i % p->frames_per_block) * p->frame_size);
+}
+
+// Fills up to rx_slots slots from the ring, giving each frame back to the kernel once copied.
+// Frames that are not delivered (skipped, dropped) count against a budget too, so one wake-up
+// does bounded work whatever arrives.
 static uint32_t drain(port_t* p) {
-  uint32_t n = 0, seen = 0, budget = p->rx_slots * 4;  // drops count against the budget too
+  uint32_t n = 0, seen = 0, budget = p->rx_slots * 4;
   while (n < p->rx_slots && seen < budget) {
-    struct tpacket_block_desc* bd = (struct tpacket_block_desc*)(p->ring + (size_t)p->cur_block * p->block_size);
-    uint32_t status = __atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE);
+    struct tpacket2_hdr* h = ring_frame(p, p->cur_frame);
+    uint32_t status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
     if (!(status & TP_STATUS_USER)) break;
-    uint32_t num = bd->hdr.bh1.num_pkts;
-    if (p->cur_idx == 0) p->cur_ppd = (uint8_t*)bd + bd->hdr.bh1.offset_to_first_pkt;
-    const uint8_t* end = (const uint8_t*)bd + p->block_size;
-    while (p->cur_idx < num && n < p->rx_slots && seen < budget) {
-      struct tpacket3_hdr* h = (struct tpacket3_hdr*)p->cur_ppd;
-      if (p->cur_ppd + sizeof *h > end) {  // malformed block: give it back
-        p->c.rx_errors++;
-        p->cur_idx = num;
-        break;
-      }
+    const uint8_t* end = (const uint8_t*)h + p->frame_size;
+    if (h->tp_mac > p->frame_size) {  // malformed frame: give it back
+      p->c.rx_errors++;
+    } else {
       n += (uint32_t)take_frame(p, end, h, n);
-      seen++;
-      p->cur_idx++;
-      if (h->tp_next_offset == 0 && p->cur_idx < num) {  // malformed block: give it back
-        p->c.rx_errors++;
-        p->cur_idx = num;
-        break;
-      }
-      p->cur_ppd += h->tp_next_offset;
     }
-    if (p->cur_idx >= num) {
-      __atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-      p->cur_block = (p->cur_block + 1) % p->block_nr;
-      p->cur_idx = 0;
-      p->cur_ppd = NULL;
-    }
+    seen++;
+    __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    p->cur_frame = p->cur_frame + 1 == p->frame_nr ? 0 : p->cur_frame + 1;
   }
   return n;
 }
@@ -376,14 +382,14 @@ static uint32_t drain(port_t* p) {
 static void on_poll(uv_poll_t* handle, int status, int events);
 static void release_js(port_t* p);
 
-static void deliver(port_t* p) {
+static uint32_t deliver(port_t* p) {
   uint32_t n = drain(p);
-  if (n == 0 || p->cb_ref == NULL) return;
+  if (n == 0 || p->cb_ref == NULL) return n;
   p->c.rx_batches++;
   if (n > p->c.rx_max_batch) p->c.rx_max_batch = n;
   napi_env env = p->env;
   napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return n;
   napi_value cb, recv, argv[1], result;
   if (napi_get_reference_value(env, p->cb_ref, &cb) == napi_ok && cb != NULL &&
       napi_get_reference_value(env, p->resource_ref, &recv) == napi_ok && recv != NULL &&
@@ -401,6 +407,62 @@ static void deliver(port_t* p) {
   }
   napi_close_handle_scope(env, scope);
   if (p->closed) release_js(p);  // closed from inside the callback
+  return n;
+}
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void on_timer(uv_poll_t* handle, int status, int events);
+
+// Leaves coalescing: disarms the timer and polls the socket again (level-triggered, so frames
+// that arrived meanwhile wake us at once).
+static void stop_coalescing(port_t* p) {
+  if (!p->coalescing) return;
+  p->coalescing = 0;
+  if (p->tpoll != NULL) uv_poll_stop(p->tpoll);
+  if (p->tfd >= 0) {
+    struct itimerspec its;
+    memset(&its, 0, sizeof its);
+    timerfd_settime(p->tfd, 0, &its, NULL);
+  }
+  if (!p->closed && p->polling && p->poll != NULL) uv_poll_start(p->poll, UV_READABLE, on_poll);
+}
+
+static int arm_timer(port_t* p, uint32_t ns) {
+  struct itimerspec its;
+  memset(&its, 0, sizeof its);
+  its.it_value.tv_nsec = ns;
+  return timerfd_settime(p->tfd, 0, &its, NULL);
+}
+
+// Enters coalescing: stops polling the socket (so the kernel stops waking us per frame) and
+// reads the ring when the timer fires instead.
+static void start_coalescing(port_t* p) {
+  if (p->coalescing || p->tfd < 0 || p->tpoll == NULL || p->closed || !p->polling) return;
+  if (arm_timer(p, p->coalesce_ns) < 0) return;
+  if (uv_poll_start(p->tpoll, UV_READABLE, on_timer) < 0) return;
+  uv_poll_stop(p->poll);
+  p->coalescing = 1;
+}
+
+static void on_timer(uv_poll_t* handle, int status, int events) {
+  (void)events;
+  (void)status;
+  port_t* p = (port_t*)handle->data;
+  if (p == NULL || p->closed || !p->coalescing) return;
+  uint64_t ticks;
+  while (read(p->tfd, &ticks, sizeof ticks) < 0 && errno == EINTR) {
+  }
+  uint32_t n = deliver(p);
+  if (p->closed || !p->polling || !p->coalescing) return;
+  // Still busy: read the ring again after the interval, or on the next loop turn if more wait
+  // than a batch holds (other I/O and timers run in between). Idle (nothing came in an
+  // interval): back to the socket.
+  if (n == 0 || arm_timer(p, n >= p->rx_slots ? 1 : p->coalesce_ns) < 0) stop_coalescing(p);
 }
 
 static void on_poll(uv_poll_t* handle, int status, int events) {
@@ -419,7 +481,16 @@ static void on_poll(uv_poll_t* handle, int status, int events) {
     if (p->polling) uv_poll_start(handle, UV_READABLE, on_poll);
     return;
   }
-  deliver(p);
+  uint32_t n = deliver(p);
+  if (n == 0 || p->closed || !p->polling || p->coalesce_ns == 0) return;
+  // The ring wakes us per frame: cheap at low load, where it keeps latency low, but at a high
+  // rate it would cost a wake-up (and an event-loop turn) per frame or two. So when frames keep
+  // coming (the previous wake-up was less than an interval ago) and the ring is drained, stop
+  // polling the socket and read the ring every interval instead, which batches what arrived
+  // meanwhile, until an interval passes without a frame.
+  uint64_t t = now_ns();
+  if (n < p->rx_slots && t - p->last_wake_ns < p->coalesce_ns) start_coalescing(p);
+  p->last_wake_ns = t;
 }
 
 static void on_poll_closed(uv_handle_t* h) { free(h); }
@@ -436,6 +507,18 @@ static void release_js(port_t* p) {
   p->async_ctx = NULL;
 }
 
+static void close_timer(port_t* p) {
+  if (p->tpoll != NULL) {
+    uv_poll_stop(p->tpoll);
+    p->tpoll->data = NULL;
+    uv_close((uv_handle_t*)p->tpoll, on_poll_closed);
+    p->tpoll = NULL;
+  }
+  p->coalescing = 0;
+  if (p->tfd >= 0) close(p->tfd);
+  p->tfd = -1;
+}
+
 static void port_close(port_t* p) {
   if (p->closed) return;
   p->closed = 1;
@@ -445,6 +528,7 @@ static void port_close(port_t* p) {
     uv_close((uv_handle_t*)p->poll, on_poll_closed);
     p->poll = NULL;
   }
+  close_timer(p);
   p->polling = 0;
   read_kernel_stats(p);
   restore_offloads(p);
@@ -472,6 +556,7 @@ static void env_cleanup(void* arg) {
       uv_close((uv_handle_t*)p->poll, on_poll_closed);
       p->poll = NULL;
     }
+    close_timer(p);
     restore_offloads(p);
     if (p->ring != NULL && p->ring != MAP_FAILED) munmap(p->ring, p->ring_len);
     p->ring = NULL;
@@ -519,14 +604,14 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   }
   uint32_t rx_slots = 256, rx_slot_size = 0, tx_slots = 256, tx_slot_size = 0;
   uint32_t block_size = 1u << 18, block_nr = 32, tov = 1, promisc = 1, ign_out = 1, fix_csum = 1;
-  uint32_t offloads_off = 1, qdisc_bypass = 0, sndbuf = 4u << 20;
+  uint32_t offloads_off = 1, qdisc_bypass = 0, sndbuf = 4u << 20, coalesce_us = 50;
   if (opts != NULL) {
     struct { const char* k; uint32_t* v; } o[] = {
         {"rxSlots", &rx_slots}, {"rxSlotSize", &rx_slot_size}, {"txSlots", &tx_slots},
         {"txSlotSize", &tx_slot_size}, {"blockSize", &block_size}, {"blockCount", &block_nr},
         {"blockTimeoutMs", &tov}, {"promiscuous", &promisc}, {"ignoreOutgoing", &ign_out},
         {"fixChecksums", &fix_csum}, {"disableOffloads", &offloads_off},
-        {"qdiscBypass", &qdisc_bypass}, {"sndbuf", &sndbuf}};
+        {"qdiscBypass", &qdisc_bypass}, {"sndbuf", &sndbuf}, {"rxCoalesceUs", &coalesce_us}};
     for (size_t i = 0; i < sizeof o / sizeof o[0]; i++) {
       if (get_opt_u32(env, opts, o[i].k, *o[i].v, o[i].v) != 0) {
         char m[96];
@@ -540,7 +625,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (page <= 0) page = 4096;
   if (rx_slots < 1 || rx_slots > 65536 || tx_slots < 1 || tx_slots > 65536 || block_nr < 2 ||
       block_nr > 4096 || block_size < (uint32_t)page || block_size > (1u << 26) ||
-      (block_size & (block_size - 1)) != 0 || tov < 1 || tov > 1000) {
+      (block_size & (block_size - 1)) != 0 || tov < 1 || tov > 1000 || coalesce_us > 100000) {
     napi_throw_range_error(env, "EINVAL", "option out of range");
     return NULL;
   }
@@ -560,6 +645,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   p->fd = fd;
   p->ifindex = (int)ifindex;
   p->saved_gro = p->saved_lro_flags = -1;
+  p->tfd = -1;
+  p->coalesce_ns = coalesce_us * 1000u;
   p->fix_csum = fix_csum != 0;
   memcpy(p->ifname, ifname, nlen + 1);
   const char* step = "";
@@ -587,20 +674,28 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, "EINVAL", "slot sizes out of range");
     return NULL;
   }
-  while (block_size < rx_slot_size + 256 && block_size < (1u << 26)) block_size <<= 1;  // a frame fits in a block
+  // A ring frame holds the TPACKET_V2 header, the sockaddr_ll, the kernel's alignment padding
+  // before the MAC header, and a frame as large as a slot (the kernel strips the outer VLAN tag,
+  // so what it stores is at most a slot).
+  uint32_t frame_size = (uint32_t)TPACKET_ALIGN(TPACKET2_HDRLEN + 16 + rx_slot_size);
+  while (block_size < frame_size && block_size < (1u << 26)) block_size <<= 1;  // a frame fits in a block
+  (void)tov;  // blockTimeoutMs: a TPACKET_V3 setting, accepted (and range-checked) for compatibility
 
-  int v = TPACKET_V3;
+  int v = TPACKET_V2;
   if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &v, sizeof v) < 0) { step = "PACKET_VERSION"; goto fail; }
-  struct tpacket_req3 req;
+  struct tpacket_req req;
   memset(&req, 0, sizeof req);
   req.tp_block_size = block_size;
   req.tp_block_nr = block_nr;
-  req.tp_frame_size = 2048;
-  req.tp_frame_nr = (block_size / 2048) * block_nr;
-  req.tp_retire_blk_tov = tov;
+  req.tp_frame_size = frame_size;
+  req.tp_frame_nr = (block_size / frame_size) * block_nr;
   if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0) { step = "PACKET_RX_RING"; goto fail; }
   p->block_size = block_size;
   p->block_nr = block_nr;
+  p->frame_size = frame_size;
+  p->frames_per_block = block_size / frame_size;
+  p->frame_nr = req.tp_frame_nr;
+  p->cur_frame = 0;
   p->ring_len = (size_t)block_size * block_nr;
   p->ring = mmap(NULL, p->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
   if (p->ring == MAP_FAILED) { p->ring = NULL; step = "mmap"; goto fail; }
@@ -689,6 +784,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     SETU("txSlotSize", tx_slot_size);
     SETU("blockSize", block_size);
     SETU("blockCount", block_nr);
+    SETU("frameSize", p->frame_size);
+    SETU("frameCount", p->frame_nr);
 #undef SETU
     CHECK_NAPI(env, napi_create_string_utf8(env, mac, NAPI_AUTO_LENGTH, &val));
     CHECK_NAPI(env, napi_set_named_property(env, result, "mac", val));
@@ -758,6 +855,24 @@ static napi_value js_start(napi_env env, napi_callback_info info) {
     }
     p->poll->data = p;
   }
+  if (p->coalesce_ns != 0 && p->tpoll == NULL) {  // without it, no coalescing: not fatal
+    uv_loop_t* loop;
+    CHECK_NAPI(env, napi_get_uv_event_loop(env, &loop));
+    if (p->tfd < 0) p->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (p->tfd >= 0) {
+      p->tpoll = (uv_poll_t*)calloc(1, sizeof(uv_poll_t));
+      if (p->tpoll != NULL && uv_poll_init(loop, p->tpoll, p->tfd) == 0) {
+        p->tpoll->data = p;
+      } else {
+        free(p->tpoll);
+        p->tpoll = NULL;
+      }
+    }
+  }
+  if (p->coalescing) {  // start() again while coalescing: stays so, the timer is armed
+    p->polling = 1;
+    return NULL;
+  }
   int r = uv_poll_start(p->poll, UV_READABLE, on_poll);
   if (r < 0) return throw_errno(env, -r, "uv_poll_start");
   p->polling = 1;
@@ -774,6 +889,7 @@ static napi_value js_stop(napi_env env, napi_callback_info info) {
   if (p == NULL) return NULL;
   if (p->poll != NULL && p->polling) uv_poll_stop(p->poll);
   p->polling = 0;
+  stop_coalescing(p);  // does not restart the socket poll: polling is 0
   // Let go of the callback: it refers to the JS port, which holds this handle, and a strong
   // reference from here would keep a detached, forgotten port alive forever.
   if (p->cb_ref != NULL) napi_delete_reference(env, p->cb_ref);

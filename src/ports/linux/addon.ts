@@ -24,6 +24,9 @@ export interface NativeOpen {
   txSlotSize: number;
   blockSize: number;
   blockCount: number;
+  /** The receive ring (TPACKET_V2): bytes per frame (header + largest frame) and frames in all. */
+  frameSize: number;
+  frameCount: number;
   kernelIgnoresOutgoing: boolean;
 }
 
@@ -46,6 +49,7 @@ export interface NativeStats {
   rxCallbackErrors: number;
   rxKernelPackets: number;
   rxKernelDrops: number;
+  /** Always 0 since the ring is TPACKET_V2 (a TPACKET_V3 counter, kept for compatibility). */
   rxKernelFreezes: number;
   txPackets: number;
   txBytes: number;
@@ -63,6 +67,7 @@ export interface NativeOpenOptions {
   txSlotSize?: number;
   blockSize?: number;
   blockCount?: number;
+  /** Accepted (1..1000) and ignored: the TPACKET_V2 ring hands each frame over as it arrives. */
   blockTimeoutMs?: number;
   promiscuous?: boolean;
   ignoreOutgoing?: boolean;
@@ -70,6 +75,8 @@ export interface NativeOpenOptions {
   disableOffloads?: boolean;
   qdiscBypass?: boolean;
   sndbuf?: number;
+  /** Receive coalescing interval under load, microseconds (0..100000; 0: off); default 50. */
+  rxCoalesceUs?: number;
 }
 
 export interface PortAddon {

@@ -1,8 +1,10 @@
-// A PortBackend on a Linux interface: an AF_PACKET socket (TPACKET_V3 receive ring, sendmmsg
+// A PortBackend on a Linux interface: an AF_PACKET socket (TPACKET_V2 receive ring, sendmmsg
 // transmit) owned through the native addon in native/pask_port.c.
 //
-// Receive: the addon copies up to `rxSlots` frames per event-loop wake-up into fixed slots of
-// one shared buffer and calls back once; the frames are handed to `rx` one by one from that
+// Receive: the kernel wakes the addon as each frame arrives (low latency at low load); under
+// load the addon reads the ring every `rxCoalesceUs` instead, so frames come in batches. It
+// copies up to `rxSlots` frames per event-loop wake-up into fixed slots of one shared buffer
+// and calls back once; the frames are handed to `rx` one by one from that
 // call, each as a preallocated view on its slot (no allocation per frame). A frame is valid
 // during the `rx` call only, as the PortBackend contract says.
 //
@@ -22,11 +24,17 @@ export interface LinuxPortOptions {
   txBatch?: number;
   /** Largest frame carried, bytes; default MTU + 14 + 8 (two VLAN tags), rounded up to 64. */
   maxFrame?: number;
-  /** Receive ring: block size (a power of two, at least a page) and count; default 256 KiB x 32 (8 MiB). */
+  /** Receive ring: block size (a power of two, at least a page) and count; default 256 KiB x 32 (8 MiB), cut into frames of header + `maxFrame`. */
   ringBlockSize?: number;
   ringBlocks?: number;
-  /** How long the kernel holds a partly filled ring block, ms (1..1000); default 1. */
+  /** Accepted (1..1000) and ignored: a TPACKET_V3 setting; the ring is TPACKET_V2 now. */
   blockTimeoutMs?: number;
+  /**
+   * Under load (frames arriving less than this apart), stop being woken per frame and read the
+   * ring every this many microseconds until an interval brings nothing (0..100000; 0: always
+   * woken per frame); default 50. Bounds the latency added under load.
+   */
+  rxCoalesceUs?: number;
   /** Receive every frame on the link, not only ours (PACKET_ADD_MEMBERSHIP); default true. */
   promiscuous?: boolean;
   /** Do not receive what this host (this port included) sends on the link; default true. */
@@ -132,6 +140,7 @@ export class LinuxPort implements PortBackend {
         disableOffloads: opts.disableOffloads ?? true,
         qdiscBypass: opts.qdiscBypass ?? false,
         sndbuf: opts.sndbuf ?? 4 << 20,
+        rxCoalesceUs: opts.rxCoalesceUs ?? 50,
       });
     } catch (e) {
       const err = e as Error & { code?: string };
