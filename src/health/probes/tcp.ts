@@ -20,7 +20,7 @@ import {
 import { l3Of } from '../probe.js';
 import type { LocalPacket } from '../probe-io.js';
 import type { Scheduled } from '../scheduler.js';
-import { BaseProbe } from './base.js';
+import { PortProbe } from './port-probe.js';
 
 export const SYN_OPTIONS: readonly number[] = [TCPOPT_MSS, TCPOPT_SACK_PERMITTED, TCPOPT_TIMESTAMP, TCPOPT_NOP, TCPOPT_WSCALE];
 const TS_OPTIONS: readonly number[] = [TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TIMESTAMP];
@@ -33,8 +33,8 @@ const SCALED_WINDOW = Math.ceil(SYN_WINDOW / (1 << WSCALE));
 /** FinWait: our FIN sent; Closing: the peer's FIN acknowledged, waiting for the ACK of ours. */
 const enum St { SynSent, Established, FinWait, Closing, Closed }
 
-export class TcpProbe extends BaseProbe {
-  protected lport = -1;
+export class TcpProbe extends PortProbe {
+  protected readonly proto = IPPROTO_TCP;
   private state = St.Closed;
   private iss = 0;
   protected sndNxt = 0;
@@ -44,23 +44,12 @@ export class TcpProbe extends BaseProbe {
   private tsOk = false;
   private wsOk = false;
   private tsRecent = 0;
-  private unlisten: (() => void) | null = null;
   private linger: Scheduled | null = null;
-  private cleaned = false;
   private peerFin = false;
   private readonly opt: TcpOptionValues = { mss: SYN_MSS, wscale: WSCALE, tsVal: 0, tsEcr: 0 };
 
   start(): void {
-    if (!this.prepare()) return;
-    const port = this.env.ports.take();
-    if (port < 0) {
-      this.fail('no-free-port', 0);
-      this.cleanup();
-      return;
-    }
-    this.lport = port;
-    this.unlisten = this.env.io.listen({ proto: IPPROTO_TCP, localPort: port }, (p) => this.onPacket(p));
-    this.env.onPortErrors(IPPROTO_TCP, port, this);
+    if (!this.prepare() || !this.claimPort((p) => this.onPacket(p))) return;
     this.iss = this.env.rng.u32();
     this.sndNxt = (this.iss + 1) >>> 0;
     this.state = St.SynSent;
@@ -244,21 +233,9 @@ export class TcpProbe extends BaseProbe {
     return this.sendIp(buf, total);
   }
 
-  private cleanup(): void {
-    if (this.cleaned) return;
-    this.cleaned = true;
+  protected override release(): void {
     this.state = St.Closed;
     this.env.cancel(this.linger);
     this.linger = null;
-    if (this.unlisten) {
-      this.unlisten();
-      this.unlisten = null;
-    }
-    if (this.lport >= 0) {
-      this.env.onPortErrors(IPPROTO_TCP, this.lport, null);
-      this.env.ports.release(this.lport);
-      this.lport = -1;
-    }
-    this.releaseBase();
   }
 }

@@ -7,28 +7,17 @@ import type { IpMeta } from '../../packet/meta.js';
 import { UDP_HEADER_LEN, setUdpChecksum, verifyUdpChecksum, writeUdpHeader } from '../../packet/udp.js';
 import { l3Of } from '../probe.js';
 import type { LocalPacket } from '../probe-io.js';
-import { BaseProbe } from './base.js';
+import { PortProbe } from './port-probe.js';
 
-export class UdpProbe extends BaseProbe {
-  private lport = -1;
-  private unlisten: (() => void) | null = null;
-  private cleaned = false;
+export class UdpProbe extends PortProbe {
+  protected readonly proto = IPPROTO_UDP;
 
   start(): void {
-    if (!this.prepare()) return;
-    const port = this.env.ports.take();
-    if (port < 0) {
-      this.fail('no-free-port', 0);
-      this.cleanup();
-      return;
-    }
-    this.lport = port;
-    this.unlisten = this.env.io.listen({ proto: IPPROTO_UDP, localPort: port }, (p) => this.onPacket(p));
-    this.env.onPortErrors(IPPROTO_UDP, port, this);
+    if (!this.prepare() || !this.claimPort((p) => this.onPacket(p))) return;
     const total = IPV4_HEADER_LEN + UDP_HEADER_LEN;
     const buf = new Uint8Array(total);
     writeIpv4Header(buf, 0, this.src, this.spec.dst, IPPROTO_UDP, total, 64, this.ipId(), 0);
-    writeUdpHeader(buf, IPV4_HEADER_LEN, port, this.spec.port, UDP_HEADER_LEN);
+    writeUdpHeader(buf, IPV4_HEADER_LEN, this.lport, this.spec.port, UDP_HEADER_LEN);
     setUdpChecksum(buf, IPV4_HEADER_LEN, UDP_HEADER_LEN, this.src, this.spec.dst);
     if (!this.sendIp(buf, total) && !this.finished) {
       this.fail('no-route', 0);
@@ -67,20 +56,5 @@ export class UdpProbe extends BaseProbe {
     this.env.learn(this.spec, m.ipSrc, p.meta.srcMac, p.port);
     this.ok();
     this.cleanup();
-  }
-
-  private cleanup(): void {
-    if (this.cleaned) return;
-    this.cleaned = true;
-    if (this.unlisten) {
-      this.unlisten();
-      this.unlisten = null;
-    }
-    if (this.lport >= 0) {
-      this.env.onPortErrors(IPPROTO_UDP, this.lport, null);
-      this.env.ports.release(this.lport);
-      this.lport = -1;
-    }
-    this.releaseBase();
   }
 }
