@@ -36,6 +36,18 @@ function describe(privateKey: string, path: string, created: boolean): HostKey {
   return { privateKey, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint: fingerprintOf(blob), path, created };
 }
 
+/**
+ * A new ed25519 key pair in OpenSSH format. ssh2's generator sometimes (about 1 in 270 here)
+ * writes a private key its own parser rejects as malformed, so keep only one that reads back.
+ */
+export function generateHostKeyPair(comment?: string): { private: string; public: string } {
+  for (let i = 0; i < 20; i++) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', comment ? { comment } : {});
+    if (!(ssh2.utils.parseKey(pair.private) instanceof Error)) return pair;
+  }
+  throw new Error('% Cannot make an SSH host key: every generated key was unreadable');
+}
+
 /** Reads the host key at `path`, or makes one there (atomically: a half-written key is never seen). */
 export async function loadOrCreateHostKey(path: string): Promise<HostKey> {
   try {
@@ -45,7 +57,7 @@ export async function loadOrCreateHostKey(path: string): Promise<HostKey> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'pask host key' });
+  const pair = generateHostKeyPair('pask host key');
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   const fh = await open(tmp, 'wx', 0o600);
   try {
@@ -68,6 +80,6 @@ export async function loadOrCreateHostKey(path: string): Promise<HostKey> {
 
 /** An ephemeral host key, for an appliance that has nowhere to keep one. */
 export function ephemeralHostKey(): HostKey {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519');
+  const pair = generateHostKeyPair();
   return describe(pair.private, '(not saved)', true);
 }

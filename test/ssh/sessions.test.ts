@@ -2,6 +2,7 @@
 // show users / clear line / exec-timeout, window changes, public keys, failed-login throttling.
 import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
+import { generateHostKeyPair } from '../../src/ssh/host-key.js';
 import { LoginThrottle } from '../../src/ssh/throttle.js';
 import { connect, exec, rig, Shell, tryLogin, type Rig } from './ssh-helpers.js';
 
@@ -75,8 +76,8 @@ describe('logins', () => {
   });
 
   it('public keys: a configured key logs in, another key does not', async () => {
-    const mine = ssh2.utils.generateKeyPairSync('ed25519');
-    const other = ssh2.utils.generateKeyPairSync('ed25519');
+    const mine = generateHostKeyPair();
+    const other = generateHostKeyPair();
     r = await rig(`configure terminal\nusername keyed public-key "${mine.public}"\nend\n`);
     expect((await tryLogin(r.port, { username: 'keyed', privateKey: mine.private })).ok).toBe(true);
     expect((await tryLogin(r.port, { username: 'keyed', privateKey: other.private })).ok).toBe(false);
