@@ -1,6 +1,6 @@
 // Modes, the system name, terminal settings, saving and showing the configuration.
 
-import { formatPrefix } from '../src/net/addr.js';
+import { formatMac, formatPrefix } from '../src/net/addr.js';
 import { defineCommands } from '../src/cli/grammar/command.js';
 import type { Ctx } from '../src/cli/context.js';
 import { CliError } from '../src/cli/errors.js';
@@ -80,21 +80,11 @@ export const systemCommands = defineCommands<Ctx>([
   },
   {
     syntax: 'write memory', modes: ['global'], doc: 'Save the running configuration as the start-up configuration',
-    run: async (ctx) => {
-      const path = ctx.appliance.startupConfigPath;
-      if (!path) throw new CliError('% This appliance has no place to save its configuration (started without one)');
-      await saveStartupConfig(path, renderRunningConfig(ctx.cfg));
-      ctx.print('[OK]');
-    },
+    run: saveRunningConfig,
   },
   {
     syntax: 'copy running-config startup-config', modes: ['global'], doc: 'Same as write memory',
-    run: async (ctx) => {
-      const path = ctx.appliance.startupConfigPath;
-      if (!path) throw new CliError('% This appliance has no place to save its configuration (started without one)');
-      await saveStartupConfig(path, renderRunningConfig(ctx.cfg));
-      ctx.print('[OK]');
-    },
+    run: saveRunningConfig,
   },
   {
     syntax: 'show log', modes: ['global'], privilege: 1, doc: 'The event log (health changes and more)',
@@ -118,6 +108,13 @@ export const systemCommands = defineCommands<Ctx>([
   },
 ]);
 
+async function saveRunningConfig(ctx: Ctx): Promise<void> {
+  const path = ctx.appliance.startupConfigPath;
+  if (!path) throw new CliError('% This appliance has no place to save its configuration (started without one)');
+  await saveStartupConfig(path, renderRunningConfig(ctx.cfg));
+  ctx.print('[OK]');
+}
+
 function formatLogTime(ms: number): string {
   const d = new Date(ms);
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -139,7 +136,7 @@ function showSystem(ctx: Ctx): string {
     row('Serial Number', id.serial),
     row('OS version', id.osVersion),
     row('Mgmt IP Address', mgmt?.address ? formatPrefix(mgmt.address) : ''),
-    row('Mgmt MAC Address', formatMacOf(id.mgmtMac)),
+    row('Mgmt MAC Address', formatMac(id.mgmtMac)),
     row('SDRAM Size', `${f.memoryMb}MB`),
     row('Storage Size', f.storage),
     row('Log Storage Size', f.logStorage),
@@ -148,7 +145,6 @@ function showSystem(ctx: Ctx): string {
   ].join('\n') + '\n\n';
 }
 
-import { formatMac as formatMacOf } from '../src/net/addr.js';
 
 export function formatUptime(sec: number): string {
   const d = Math.floor(sec / 86400);

@@ -123,19 +123,19 @@ export function leavesOf(node: SyntaxNode): Leaf[] {
 }
 
 /** Renders a syntax tree back to text (docs). Ranges are shown as `<1-255>`. */
-export function renderSyntax(node: SyntaxNode, top = true): string {
+export function renderSyntax(node: SyntaxNode): string {
   switch (node.t) {
     case 'kw':
       return node.word;
     case 'arg':
       return node.type.name;
     case 'seq':
-      return node.items.map((n) => renderSyntax(n, false)).join(' ');
+      return node.items.map(renderSyntax).join(' ');
     case 'opt':
-      return `[${renderSyntax(node.body, false)}]`;
+      return `[${renderSyntax(node.body)}]`;
     case 'alt':
-      return `${top ? '' : ''}<${node.alts.map((n) => renderSyntax(n, false)).join('|')}>`;
+      return `<${node.alts.map(renderSyntax).join('|')}>`;
     case 'any':
-      return `{${node.alts.map((n) => renderSyntax(n, false)).join('|')}}`;
+      return `{${node.alts.map(renderSyntax).join('|')}}`;
   }
 }
