@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { entryRows, filterHits, realTotals, totalSessions } from './appliance.js';
 import { lanScenario } from './scenarios.js';
-import { curlMany, systemRig, tally, whyNoSystem } from './suite.js';
+import { systemRig, tally, twentyThroughPask, whyNoSystem } from './suite.js';
 import { CLIENT_IP, PASK_MAC, VIP } from './topology.js';
 
 const why = whyNoSystem();
@@ -16,17 +16,8 @@ describe.skipIf(!!why)(`dsr on real interfaces${why ? ` (skipped: ${why})` : ''}
   const rig = systemRig({ variant: 'lan' }, lanScenario('dsr'));
 
   it('the client gets 20 answers out of 20 from both servers; only the MAC changes; the answers are not the appliance\'s; show entry and show info count the sessions', async () => {
-    const { topo, pask } = rig;
-    const srvMac = SERVERS_MACS(topo);
-    const p1 = await topo.capture('pask', 'p1', 'tcp');
-    const p2 = await topo.capture('pask', 'p2', 'tcp');
-    const t0 = Date.now();
-    const bodies = curlMany(topo, 20);
-    const elapsed = Date.now() - t0;
-    const entry = await pask.cli('show entry');
-    const info = await pask.cli('show info slb test');
-    const front = await p1.stop();
-    const back = await p2.stop();
+    const srvMac = SERVERS_MACS(rig.topo);
+    const { bodies, elapsed, entry, info, captures: [front, back] } = await twentyThroughPask(rig, [['pask', 'p1', 'tcp'], ['pask', 'p2', 'tcp']]);
 
     expect(bodies.filter((b) => b.startsWith('error')), bodies.join('\n')).toEqual([]);
     expect(tally(bodies)).toEqual({ srv1: 10, srv2: 10 });

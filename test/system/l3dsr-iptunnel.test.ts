@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { entryRows, filterHits, realTotals, totalSessions } from './appliance.js';
 import { referenceScenario, SECOND_REAL } from './scenarios.js';
-import { curlMany, systemRig, tally, whyNoSystem } from './suite.js';
+import { curlMany, systemRig, tally, twentyThroughPask, whyNoSystem } from './suite.js';
 import { CLIENT_IP, PASK_IP, PASK_MAC, ROUTED_RIPS, VIP, which, type Topology } from './topology.js';
 
 const why = whyNoSystem();
@@ -23,16 +23,7 @@ describe.skipIf(!!why)(`l3dsr-iptunnel on real interfaces${why ? ` (skipped: ${w
   const rig = systemRig({ variant: 'routed' }, referenceScenario() + SECOND_REAL);
 
   it('the client gets 20 answers out of 20 from both servers; the answers never cross the appliance; show entry and show info count the sessions', async () => {
-    const { topo, pask } = rig;
-    const onPask = await topo.capture('pask', 'p1', 'ip');
-    const onSrv1 = await topo.capture('srv1', 'eth0', 'ip');
-    const t0 = Date.now();
-    const bodies = curlMany(topo, 20);
-    const elapsed = Date.now() - t0;
-    const entry = await pask.cli('show entry');
-    const info = await pask.cli('show info slb test');
-    const pk = await onPask.stop();
-    const s1 = await onSrv1.stop();
+    const { bodies, elapsed, entry, info, captures: [pk, s1] } = await twentyThroughPask(rig, [['pask', 'p1', 'ip'], ['srv1', 'eth0', 'ip']]);
 
     // 20 out of 20, round robin over both reals.
     expect(bodies.filter((b) => b.startsWith('error')), bodies.join('\n')).toEqual([]);

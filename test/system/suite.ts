@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll } from 'vitest';
 import { PaskServe, waitHealth } from './appliance.js';
-import { acquireSystemLock, Topology, whyNoSystem, type TopologyOptions } from './topology.js';
+import { acquireSystemLock, Topology, whyNoSystem, type Role, type TopologyOptions } from './topology.js';
 
 export { whyNoSystem };
 
@@ -57,4 +57,29 @@ export function tally(xs: string[]): Record<string, number> {
   const t: Record<string, number> = {};
   for (const x of xs) t[x] = (t[x] ?? 0) + 1;
   return t;
+}
+
+export interface TwentyRun {
+  readonly bodies: string[];
+  /** Wall ms the 20 GETs took (on a loaded machine, sessions may expire before `show entry`). */
+  readonly elapsed: number;
+  readonly entry: string;
+  readonly info: string;
+  /** What each capture saw, in the order they were asked for. */
+  readonly captures: string[][];
+}
+
+/** 20 GETs of the VIP from the client while captures run, then `show entry` and `show info slb test`. */
+export async function twentyThroughPask(rig: Rig, captures: readonly [role: Role, ifname: string, filter: string][]): Promise<TwentyRun> {
+  const { topo, pask } = rig;
+  const running = [];
+  for (const [role, ifname, filter] of captures) running.push(await topo.capture(role, ifname, filter));
+  const t0 = Date.now();
+  const bodies = curlMany(topo, 20);
+  const elapsed = Date.now() - t0;
+  const entry = await pask.cli('show entry');
+  const info = await pask.cli('show info slb test');
+  const seen = [];
+  for (const c of running) seen.push(await c.stop());
+  return { bodies, elapsed, entry, info, captures: seen };
 }
