@@ -29,8 +29,13 @@ export function natToClient(buf: Uint8Array, m: IpMeta, vip: number, vport: numb
   if (vport !== m.sport) rewriteSrcPort(buf, m, vport);
 }
 
-/** l3dsr-dscp: marks the packet with the service's DSCP (ECN bits kept). */
-export function markDscp(buf: Uint8Array, m: IpMeta, dscp: number): void {
+/**
+ * l3dsr-dscp, client -> real: the destination VIP becomes the RIP (ports kept), so the packet
+ * is routed to the real across any L3 hop, and the DSCP (ECN bits kept) tells the real which
+ * VIP it was for: the real restores the VIP from it and answers the client from the VIP.
+ */
+export function dscpToReal(buf: Uint8Array, m: IpMeta, rip: number, dscp: number): void {
+  rewriteIpv4Dst(buf, m, rip);
   setDscp(buf, m, dscp);
 }
 

@@ -15,7 +15,7 @@ import type { PacketMeta } from '../packet/meta.js';
 import { TCP_ACK, TCP_RST, TCP_SYN } from '../packet/tcp.js';
 import type { Dataplane } from './dataplane.js';
 import { flowHash, srcHash } from './lb/hash.js';
-import { markDscp, natToClient, natToReal, shiftMeta, tunnelToReal } from './nat.js';
+import { dscpToReal, natToClient, natToReal, shiftMeta, tunnelToReal } from './nat.js';
 import { HEADROOM } from './pool.js';
 import { InsertError, NAT_MODE_CODES, SessionState, tcpInitialState } from './session/index.js';
 import type { Binding } from './slb.js';
@@ -203,7 +203,7 @@ export class SlbStage {
     copyBytes(out, off, frame, m.l3Off, ipLen);
     shiftMeta(m, off - m.l3Off);
     if (mode === NAT) natToReal(out, m, b.rip, b.rport);
-    else if (mode === DSCP) markDscp(out, m, sessions.natData(sid));
+    else if (mode === DSCP) dscpToReal(out, m, b.rip, sessions.natData(sid));
     // DSR: the IP packet is left as it is; only the MAC changes.
     if (port > 0) {
       writeEthernet(out, 0, this.pathMac[bi]!, dp.baseMac, ETHERTYPE_IPV4, tag);

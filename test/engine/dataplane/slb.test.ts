@@ -6,7 +6,7 @@ import { newFilter } from '../../../src/config/defaults.js';
 import { ipv4, type Ipv4 } from '../../../src/net/addr.js';
 import {
   ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, IPPROTO_ICMP, IPPROTO_IPIP, IPPROTO_TCP, IPPROTO_UDP, PacketMeta, TCP_RST,
-  buildTcpFrame, buildUdpFrame, verifyIpv4Checksum,
+  buildTcpFrame, buildUdpFrame, verifyIpv4Checksum, verifyL4Checksum,
 } from '../../../src/packet/index.js';
 import {
   CLIENT, ME, REAL1, REAL1_MAC, REAL2, REAL2_MAC, REAL3, REAL3_MAC, ROUTER_MAC, SRV_IP, VIP,
@@ -158,18 +158,34 @@ describe('NAT modes', () => {
     expect(r.engine.stats.dropsByName()['no-route']).toBe(1);
   });
 
-  it('l3dsr-dscp marks the DSCP and rewrites only the MAC to the next hop', () => {
+  const tcpChecksumOk = (o: { frame: Uint8Array; m: PacketMeta }): boolean =>
+    verifyL4Checksum(o.frame, o.m.l4Off, o.m.l3End - o.m.l4Off, o.m.ipSrc, o.m.ipDst, IPPROTO_TCP);
+
+  it('l3dsr-dscp sends to the RIP marked with the service\'s DSCP: destination, TOS and checksums change, nothing else', () => {
     const r = slbRig({ natMode: 'l3dsr-dscp', dscp: 46, reals: [{ id: 1, rip: REAL1 }] });
     const syn = clientTcp(45000, TCP_SYN);
     r.ports[1]!.inject(syn);
     const out = one(r);
     expect(out.m.dstMac).toBe(REAL1_MAC);
     expect(out.m.tos >> 2).toBe(46);
+    expect([out.m.ipSrc, out.m.ipDst, out.m.sport, out.m.dport]).toEqual([CLIENT, REAL1, 45000, 80]);
     expect(verifyIpv4Checksum(out.frame, out.m.l3Off)).toBe(true);
+    expect(tcpChecksumOk(out)).toBe(true);
     const a = ipBytes(out.frame), b = ipBytes(syn);
     const differing = [...a].map((x, i) => (x !== b[i] ? i : -1)).filter((i) => i >= 0);
-    expect(differing.every((i) => i === 1 || i === 10 || i === 11)).toBe(true);
-    expect([a.readUInt32BE(12), a.readUInt32BE(16)]).toEqual([CLIENT, VIP]);
+    // TOS, IP checksum, destination address, TCP checksum
+    expect(differing.every((i) => i === 1 || i === 10 || i === 11 || (i >= 16 && i < 20) || i === 36 || i === 37)).toBe(true);
+  });
+
+  it('l3dsr-dscp reaches a real behind a gateway: to the gateway\'s MAC, addressed to the RIP', () => {
+    const gwMac = 0x020000000077, gw = ipv4('10.0.211.254'), rip = ipv4('172.30.0.9');
+    const base = labConfig({ natMode: 'l3dsr-dscp', dscp: 12, reals: [{ id: 1, rip }] });
+    const r = rig({ ...base, routes: { ...base.routes, networks: [...base.routes.networks, { dest: { addr: ipv4('172.30.0.0'), len: 16 }, gateway: gw, priority: 10, hc: null, description: '' }] } });
+    primeHost(r, 4, gwMac, gw, SRV_IP, 211);
+    r.ports[1]!.inject(clientTcp(45100, TCP_SYN));
+    const out = one(r);
+    expect([out.port, out.m.dstMac, out.m.ipSrc, out.m.ipDst, out.m.tos >> 2]).toEqual([4, gwMac, CLIENT, rip, 12]);
+    expect(tcpChecksumOk(out)).toBe(true);
   });
 
   it('l3dsr-iptunnel to a real behind a gateway goes to the gateway MAC; the tagged port gets a tagged frame', () => {
