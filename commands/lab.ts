@@ -1,5 +1,5 @@
-// The embedded lab's exec commands: `lab show`, `lab request`, `lab service`, `lab ipip`
-// (and `lab ping`). They find the lab through the appliance's world.
+// The embedded lab's exec commands: `lab show`, `lab request`, `lab service`, `lab ipip`,
+// `lab dscp-vip` (and `lab ping`). They find the lab through the appliance's world.
 
 import { defineCommands } from '../src/cli/grammar/command.js';
 import type { Ctx } from '../src/cli/context.js';
@@ -21,6 +21,9 @@ const LAB_HELP: Readonly<Record<string, string>> = {
   service: 'Start or stop a lab service',
   ipip: 'IP-in-IP decapsulation on a lab host',
   ping: 'ICMP echo from a lab host',
+  'dscp-vip': 'L3DSR with DSCP on a lab host: the VIP a DSCP value stands for',
+  dscp: 'DSCP value (as the slb\'s dscp)',
+  vip: 'The VIP (an address on the host\'s lo)',
   host: 'Lab host: its name or address',
   url: 'http://A.B.C.D[:PORT][/PATH] (or a lab host name instead of the address)',
   count: 'Number of requests',
@@ -126,6 +129,9 @@ export function showLab(lab: LabWorld): string {
   const serviceRows = lab.hosts().flatMap((h) => h.services.map((s) => [
     h.name, s.proto, String(s.port), s.kind, s.up ? 'up' : 'down', String(s.served),
   ]));
+  const dscpRows = lab.hosts().flatMap((h) => [...h.dscpVips].sort(([a], [b]) => a - b).map(([dscp, vip]) => [
+    h.name, String(dscp), `0x${(dscp << 2).toString(16).padStart(2, '0')}`, formatIpv4(vip),
+  ]));
   const portRows = lab.connectedPorts().map((p) => [String(p), lab.appliancePort(p).peerLabel ?? '']);
   const lines = [
     RULE,
@@ -143,6 +149,9 @@ export function showLab(lab: LabWorld): string {
     '',
     '    Services',
     ...(serviceRows.length ? table(['Host', 'Proto', 'Port', 'Kind', 'Status', 'Served'], serviceRows, { indent: 7 }) : ['       none']),
+    '',
+    '    DSCP -> VIP (L3DSR)',
+    ...(dscpRows.length ? table(['Host', 'DSCP', 'TOS', 'VIP'], dscpRows, { indent: 7 }) : ['       none']),
     '',
     '    Appliance Ports',
     ...(portRows.length ? table(['Port', 'Link'], portRows, { indent: 7 }) : ['       none']),
@@ -212,6 +221,27 @@ export const labCommands = defineCommands<Ctx>([
     run: (ctx, a) => {
       const host = hostOf(labOf(ctx), a.str('host'));
       host.ipip = a.str('state') === 'on';
+    },
+  },
+  {
+    syntax: 'lab dscp-vip WORD$host (1-63)$dscp A.B.C.D$vip', modes: ['global'],
+    doc: 'L3DSR with DSCP on a lab host: packets to its address marked with the DSCP are for the VIP (on its lo), answered from it',
+    help: LAB_HELP,
+    run: (ctx, a) => {
+      const host = hostOf(labOf(ctx), a.str('host'));
+      const vip = a.ip('vip');
+      if (!host.lo.hasAddress(vip)) throw new CliError(`% ${formatIpv4(vip)} is not an address on the lo of lab host ${host.name}`);
+      host.addDscpVip(a.num('dscp'), vip);
+    },
+  },
+  {
+    syntax: 'no lab dscp-vip WORD$host (1-63)$dscp', modes: ['global'],
+    doc: 'Remove a lab host\'s DSCP -> VIP entry',
+    help: LAB_HELP,
+    run: (ctx, a) => {
+      const host = hostOf(labOf(ctx), a.str('host'));
+      const dscp = a.num('dscp');
+      if (!host.removeDscpVip(dscp)) throw new CliError(`% Lab host ${host.name} has no DSCP ${dscp} entry`);
     },
   },
   {

@@ -1,8 +1,8 @@
 // A simulated host of the lab: interfaces, loopback addresses, a routing table, and a small
-// Linux-like stack (ARP, IPv4 with IP-in-IP, ICMP, TCP, UDP) with its services. A router is a
-// host with forwarding on.
+// Linux-like stack (ARP, IPv4 with IP-in-IP and L3DSR's DSCP -> VIP restore, ICMP, TCP, UDP)
+// with its services. A router is a host with forwarding on.
 
-import { ipv4, mac as parseMac, parsePrefix, type Ipv4, type Mac, type Prefix } from '../../net/addr.js';
+import { formatIpv4, ipv4, mac as parseMac, parsePrefix, type Ipv4, type Mac, type Prefix } from '../../net/addr.js';
 import { decodeFrame } from '../../packet/decode.js';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../../packet/ethernet.js';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../packet/ipv4.js';
@@ -131,6 +131,28 @@ export class Host implements FrameReceiver {
   }
   set ipip(on: boolean) {
     this.ip.ipip = on;
+  }
+
+  /** L3DSR with DSCP: DSCP -> VIP entries this host restores on input, by DSCP. */
+  get dscpVips(): ReadonlyMap<number, Ipv4> {
+    return this.ip.dscpVips;
+  }
+
+  /**
+   * L3DSR with DSCP (the real's kernel module or tc program: "DSCP `dscp` means VIP `vip`"):
+   * packets to one of this host's interface addresses marked `dscp` are readdressed to `vip`
+   * before local delivery, so the host answers from the VIP. The VIP must be on `lo`.
+   */
+  addDscpVip(dscp: number, vip: string | number): void {
+    const a = toIp(vip);
+    if (!Number.isInteger(dscp) || dscp < 1 || dscp > 63) throw new RangeError(`bad DSCP ${dscp}: use 1-63`);
+    if (!this.lo.hasAddress(a)) throw new Error(`${this.name} does not have ${formatIpv4(a)} on lo`);
+    this.ip.dscpVips.set(dscp, a);
+  }
+
+  /** Removes the DSCP -> VIP entry of `dscp`; false when there is none. */
+  removeDscpVip(dscp: number): boolean {
+    return this.ip.dscpVips.delete(dscp);
   }
 
   /** This host's addresses on its NICs (not `lo`). */

@@ -1,7 +1,8 @@
 // IPv4 for a lab host: routing (connected networks, static routes, a default gateway), local
 // delivery (any local address on any interface: Linux's weak host model, rp_filter off),
-// forwarding for routers (TTL, ICMP errors), and IP-in-IP decapsulation that can be switched
-// off, in which case the host answers ICMP protocol 4 unreachable quoting the packet.
+// forwarding for routers (TTL, ICMP errors), IP-in-IP decapsulation that can be switched
+// off, in which case the host answers ICMP protocol 4 unreachable quoting the packet, and the
+// DSCP -> VIP restore of an L3DSR-with-DSCP real (what its kernel module or tc program does).
 
 import { maskOf, networkOf, prefixContains, type Ipv4, type Mac, type Prefix } from '../../net/addr.js';
 import { readU32 } from '../../packet/bytes.js';
@@ -17,6 +18,7 @@ import {
 import {
   DECODE_VERIFY_IP_CHECKSUM, DECODE_VERIFY_L4_CHECKSUM, DropReason, InnerKind, IpMeta, PacketMeta,
 } from '../../packet/meta.js';
+import { rewriteIpv4Dst } from '../../packet/rewrite.js';
 import type { Host } from './host.js';
 import type { Nic } from './nic.js';
 
@@ -42,6 +44,8 @@ export interface IpStats {
   /** Bad headers/checksums, not for us, no route, TTL expired, unknown protocols. */
   dropped: number;
   decapsulated: number;
+  /** Packets whose destination was restored to a VIP from their DSCP (L3DSR with DSCP). */
+  vipRestored: number;
 }
 
 export interface SendOptions {
@@ -57,7 +61,13 @@ export class IpLayer {
   /** TTL of the packets this host originates. */
   ttl = 64;
   readonly routes: StaticRoute[] = [];
-  readonly stats: IpStats = { received: 0, delivered: 0, forwarded: 0, sent: 0, dropped: 0, decapsulated: 0 };
+  /**
+   * L3DSR with DSCP: DSCP -> VIP. A packet that arrives for one of this host's interface
+   * addresses marked with a DSCP listed here is readdressed to the VIP before local delivery
+   * (the VIP must then be one of this host's addresses, on `lo`), so the host answers from it.
+   */
+  readonly dscpVips = new Map<number, Ipv4>();
+  readonly stats: IpStats = { received: 0, delivered: 0, forwarded: 0, sent: 0, dropped: 0, decapsulated: 0, vipRestored: 0 };
   private nextIpId: number;
 
   constructor(private readonly host: Host) {
@@ -132,6 +142,7 @@ export class IpLayer {
   /** A received IPv4 frame, decoded into `m`. */
   receive(nic: Nic, buf: Uint8Array, m: PacketMeta): void {
     this.stats.received++;
+    if (this.dscpVips.size > 0 && !nic.loopback) this.restoreVip(buf, m);
     const dst = m.ipDst;
     if (this.isLocal(dst) || nic.isBroadcast(dst) || (dst >>> 28) === 0xe) {
       this.deliver(nic, buf, m, m);
@@ -140,6 +151,20 @@ export class IpLayer {
     } else {
       this.stats.dropped++;
     }
+  }
+
+  /**
+   * L3DSR with DSCP, as the real's kernel module does on input: a packet for one of our
+   * interface addresses whose DSCP has an entry is readdressed to the entry's VIP (header and
+   * TCP/UDP checksums fixed incrementally, `m` kept in step), provided the VIP is ours on `lo`.
+   */
+  private restoreVip(buf: Uint8Array, m: PacketMeta): void {
+    const vip = this.dscpVips.get(m.tos >>> 2);
+    if (vip === undefined || vip === m.ipDst) return;
+    if (!this.host.lo.hasAddress(vip)) return;
+    if (!this.host.nics.some((n) => n.hasAddress(m.ipDst))) return;
+    rewriteIpv4Dst(buf, m, vip);
+    this.stats.vipRestored++;
   }
 
   /** Local delivery of the IPv4 packet described by `m` (the outer one, or an IP-in-IP inner one). */
