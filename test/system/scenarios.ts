@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LAN_RIPS, repoRoot, VIP } from './topology.js';
+import { LAN_RIPS, repoRoot, ROUTED_RIPS, VIP } from './topology.js';
 
 /** test/fixtures/reference-scenario.txt: file 000's appliance configuration, as written. */
 export function referenceScenario(): string {
@@ -67,6 +67,52 @@ export function lanScenario(mode: 'nat' | 'dsr', opts: { ports?: string; rport?:
     ' lb-method rr',
     ' health-check 3',
     ...reals.map((_, i) => ` real ${i + 1}`),
+    ` filter 1 type include protocol tcp dip ${VIP}/32`,
+    ' sticky time 0',
+    ' apply',
+    'end',
+    '',
+  ].join('\n');
+}
+
+/**
+ * l3dsr-dscp on file 000's routed topology: the appliance on port 1 as in the reference scenario,
+ * both reals behind the router (192.168.211.150/.151), slb test in `nat-mode l3dsr-dscp` with
+ * `dscp`, rr without stickiness, and a plain tcp health check to RIP:80 (the probe carries no
+ * DSCP, so the real answers it on its RIP: no VIP needed).
+ */
+export function l3dsrDscpScenario(dscp = 10): string {
+  return [
+    'configure terminal',
+    'hostname PAS-K',
+    'vlan test',
+    ' vid 193',
+    ' port 1 untagged',
+    ' apply',
+    'interface test',
+    ' ip address 192.168.193.181/24',
+    ' apply',
+    'route default-gateway 192.168.193.1',
+    'route network 192.168.212.0/24 gateway 192.168.193.1',
+    'health-check 3',
+    ' type tcp',
+    ' timeout 3',
+    ' interval 5',
+    ' retry 3',
+    ' port 0',
+    ' apply',
+    ...ROUTED_RIPS.flatMap((rip, i) => [`real ${i + 1}`, ` name server${i + 1}`, ` rip ${rip}`, ' rport 80', ' apply']),
+    'port-boundary 1',
+    ' type include',
+    ' port 1',
+    ' apply',
+    'slb test',
+    ` vip ${VIP} protocol tcp vport 80`,
+    ' nat-mode l3dsr-dscp',
+    ` dscp ${dscp}`,
+    ' lb-method rr',
+    ' health-check 3',
+    ...ROUTED_RIPS.map((_, i) => ` real ${i + 1}`),
     ` filter 1 type include protocol tcp dip ${VIP}/32`,
     ' sticky time 0',
     ' apply',

@@ -69,11 +69,14 @@ export interface TwentyRun {
   readonly captures: string[][];
 }
 
-/** 20 GETs of the VIP from the client while captures run, then `show entry` and `show info slb test`. */
-export async function twentyThroughPask(rig: Rig, captures: readonly [role: Role, ifname: string, filter: string][]): Promise<TwentyRun> {
+/**
+ * 20 GETs of the VIP from the client while captures run, then `show entry` and `show info slb test`.
+ * A capture's optional fourth element is passed to Topology.capture (`{ verbose: true }`: tcpdump -v).
+ */
+export async function twentyThroughPask(rig: Rig, captures: readonly [role: Role, ifname: string, filter: string, opts?: { verbose?: boolean }][]): Promise<TwentyRun> {
   const { topo, pask } = rig;
   const running = [];
-  for (const [role, ifname, filter] of captures) running.push(await topo.capture(role, ifname, filter));
+  for (const [role, ifname, filter, opts] of captures) running.push(await topo.capture(role, ifname, filter, opts));
   const t0 = Date.now();
   const bodies = curlMany(topo, 20);
   const elapsed = Date.now() - t0;

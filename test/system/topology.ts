@@ -2,9 +2,10 @@
 // client, a router, the appliance's namespace (pask owns its veths through --port N=IF), and two
 // real servers running nginx with the VIP on lo, arp_ignore=1, arp_announce=2, rp_filter=0, and
 // IP-in-IP decapsulation done by a tc ingress BPF program (bpf/ipip_decap.c), since the machine
-// has no ipip module.
+// has no ipip module. For l3dsr-dscp, a second tc ingress program (bpf/l3dsr_dscp.c) restores the
+// VIP as the destination of the packets the appliance sent to the RIP with the service's DSCP.
 //
-//   routed (file 000, l3dsr-iptunnel):
+//   routed (file 000, l3dsr-iptunnel, l3dsr-dscp):
 //     client eth0 192.168.212.225/24 ── c0 192.168.212.1  router  p0 192.168.193.1/24 ── p1 pask
 //                                                          br0 192.168.211.1/24
 //                                                           ├── eth0 srv1 192.168.211.150/24
@@ -60,6 +61,16 @@ export function repoRoot(): string {
 /** The BPF source (kept beside the TypeScript source; dist/ has no copy). */
 export function bpfSource(): string {
   return join(repoRoot(), 'test', 'system', 'bpf', 'ipip_decap.c');
+}
+
+/** The l3dsr-dscp restore program's source (bpf/l3dsr_dscp.c). */
+export function l3dsrDscpSource(): string {
+  return join(repoRoot(), 'test', 'system', 'bpf', 'l3dsr_dscp.c');
+}
+
+/** A dotted quad as the host-order hex constant the BPF programs take with -D. */
+function ipHex(ip: string): string {
+  return `0x${ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join('')}`;
 }
 
 export function which(cmd: string): boolean {
@@ -261,6 +272,12 @@ export interface TopologyOptions {
   vipOnLo?: boolean;
   /** The tc BPF IP-in-IP decapsulation on the reals (default: true for routed). */
   decap?: boolean;
+  /**
+   * l3dsr-dscp: the tc BPF program that gives packets to the real's RIP with this DSCP the VIP
+   * as destination (bpf/l3dsr_dscp.c), on the reals (default: none). Not with `decap`: the first
+   * direct-action filter's verdict ends the ingress chain.
+   */
+  dscpRestore?: number;
   /** TCP ports nginx listens on (default [80]). */
   nginxPorts?: number[];
   /** nginx worker processes per server (default 1). */
@@ -286,7 +303,7 @@ export class Topology {
   private readonly children = new Set<ChildProcess>();
   private readonly groups = new Set<ChildProcess>();
   private readonly nginxProcs = new Map<Server, ChildProcess>();
-  private readonly opts: Required<TopologyOptions>;
+  private readonly opts: Required<Omit<TopologyOptions, 'dscpRestore'>> & { dscpRestore: number | null };
   private destroyed = false;
 
   private constructor(opts: TopologyOptions) {
@@ -304,6 +321,7 @@ export class Topology {
       nginxPorts: opts.nginxPorts ?? [80],
       nginxWorkers: opts.nginxWorkers ?? 1,
       nginx: opts.nginx ?? true,
+      dscpRestore: opts.dscpRestore ?? null,
     };
     live.add(this);
     if (!exitHook) {
@@ -462,6 +480,14 @@ export class Topology {
         this.x(s, ['tc', 'filter', 'add', 'dev', 'eth0', 'ingress', 'bpf', 'da', 'obj', obj, 'sec', 'tc']);
       }
     }
+    if (this.opts.dscpRestore !== null) {
+      if (this.opts.decap) throw new Error('dscpRestore and decap cannot be combined on the reals');
+      SERVERS.forEach((s, i) => {
+        const obj = this.compileDscpRestore(this.opts.dscpRestore!, this.rips[i]!);
+        this.x(s, ['tc', 'qdisc', 'add', 'dev', 'eth0', 'clsact']);
+        this.x(s, ['tc', 'filter', 'add', 'dev', 'eth0', 'ingress', 'bpf', 'da', 'obj', obj, 'sec', 'tc']);
+      });
+    }
   }
 
   /** Compiles bpf/ipip_decap.c into this topology's directory; returns the object's path. */
@@ -470,6 +496,19 @@ export class Topology {
     if (existsSync(out)) return out;
     const inc = asmInclude();
     must('clang', ['-O2', '-g', '-Wall', '-target', 'bpf', ...(inc ? ['-I', inc] : []), '-c', bpfSource(), '-o', out]);
+    return out;
+  }
+
+  /**
+   * Compiles bpf/l3dsr_dscp.c for one real (its DSCP, RIP and the VIP as -D constants) into this
+   * topology's directory; returns the object's path.
+   */
+  compileDscpRestore(dscp: number, rip: string, vip = VIP): string {
+    const out = join(this.dir, `l3dsr_dscp-${dscp}-${rip}.o`);
+    if (existsSync(out)) return out;
+    const inc = asmInclude();
+    must('clang', ['-O2', '-g', '-Wall', '-target', 'bpf', ...(inc ? ['-I', inc] : []),
+      `-DDSCP=${dscp}`, `-DRIP=${ipHex(rip)}`, `-DVIP=${ipHex(vip)}`, '-c', l3dsrDscpSource(), '-o', out]);
     return out;
   }
 
@@ -549,8 +588,12 @@ export class Topology {
     return r.status === 0 ? r.stdout.trim() : `error: ${r.stderr.trim() || `exit ${r.status}`}`;
   }
 
-  /** A tcpdump writing a pcap in the role's namespace; stop() ends it and returns its packets as text (-nn -e). */
-  async capture(role: Role, ifname: string, filter: string): Promise<{ stop(): Promise<string[]> }> {
+  /**
+   * A tcpdump writing a pcap in the role's namespace; stop() ends it and returns its packets as
+   * text (-nn -e), one line each. `verbose`: read with -v too (the IP header's tos, ttl, id and
+   * the checksums' verdicts), its continuation lines joined to their packet's line.
+   */
+  async capture(role: Role, ifname: string, filter: string, opts: { verbose?: boolean } = {}): Promise<{ stop(): Promise<string[]> }> {
     const file = join(this.dir, `cap-${role}-${ifname}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}.pcap`);
     const child = this.spawn(role, ['tcpdump', '-i', ifname, '--immediate-mode', '-U', '-s', '256', '-w', file, ...filter.split(' ').filter(Boolean)]);
     let err = '';
@@ -579,8 +622,17 @@ export class Topology {
         await sleep(200);
         child.kill('SIGINT');
         await Promise.race([done, sleep(5000)]);
-        const r = run('tcpdump', ['-nn', '-e', '-tt', '-r', file]);
+        const r = run('tcpdump', ['-nn', '-e', '-tt', ...(opts.verbose ? ['-v'] : []), '-r', file]);
         if (r.status !== 0) throw new Error(`tcpdump -r ${file}: ${r.stderr.trim()} (capture: ${err.trim()})`);
+        if (opts.verbose) {
+          // A packet's line starts with its time stamp (-tt); the rest continue it.
+          const packets: string[] = [];
+          for (const l of r.stdout.split('\n')) {
+            if (/^\d+\.\d+ /.test(l) || packets.length === 0) packets.push(l);
+            else if (l.trim() !== '') packets[packets.length - 1] += ` ${l.trim()}`;
+          }
+          return packets.filter(Boolean);
+        }
         return r.stdout.split('\n').filter(Boolean);
       },
     };
