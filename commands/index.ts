@@ -10,6 +10,7 @@ import { HELP_WORDS } from './help-words.js';
 import { interfaceCommands } from './interface.js';
 import { labCommands } from './lab.js';
 import { portBoundaryCommands } from './port-boundary.js';
+import { portCommands } from './port.js';
 import { realCommands } from './real.js';
 import { routeCommands } from './route.js';
 import { sessionCommands } from './session.js';
@@ -27,6 +28,7 @@ export const ALL_COMMANDS: readonly CommandDef<Ctx>[] = [
   ...healthCheckCommands,
   ...realCommands,
   ...portBoundaryCommands,
+  ...portCommands,
   ...slbCommands,
   ...entryCommands,
   ...arpCommands,

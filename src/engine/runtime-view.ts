@@ -6,12 +6,18 @@
 
 import type { RealId } from '../config/model.js';
 import type { Ipv4, Mac } from '../net/addr.js';
-import type { ArpRow, Health, RealRuntime, RuntimeView, SessionRow } from './runtime.js';
+import type { BackendCounter } from '../ports/backend.js';
+import type { ArpRow, EngineCounters, Health, PortCounters, RealRuntime, RuntimeView, SessionRow, TrafficCounters } from './runtime.js';
 import { ArpState } from './arp.js';
 import { routeHealthKey } from './l3-tables.js';
 import type { Engine } from './engine.js';
+import type { PortStats } from './stats.js';
 
 export type EngineRuntimeView = Omit<RuntimeView, 'hcResult' | 'hcState' | 'hcTargets'>;
+
+const traffic = (s: PortStats): TrafficCounters => ({
+  rxPackets: s.rxPackets, rxBytes: s.rxBytes, txPackets: s.txPackets, txBytes: s.txBytes, dropTotal: s.dropTotal(), drops: s.dropsByName(),
+});
 
 const PROTO_NAMES: Record<number, SessionRow['proto']> = { 6: 'tcp', 17: 'udp', 1: 'icmp' };
 
@@ -97,6 +103,28 @@ export class EngineRuntime implements EngineRuntimeView {
   routeUp(dest: string, gateway: Ipv4): boolean | null {
     return this.engine.fib.routeUp(routeHealthKey(dest, gateway));
   }
+
+  portCounters(port: number): PortCounters {
+    const st = this.engine.stats.ports[port];
+    if (st === undefined || port < 1) throw new RangeError(`switch port out of range: ${port}`);
+    return { ...traffic(st), attached: this.engine.backend(port)?.name ?? null };
+  }
+
+  backendCounters(port: number): readonly BackendCounter[] {
+    return this.engine.backend(port)?.counters?.() ?? [];
+  }
+
+  engineCounters(): EngineCounters {
+    const e = this.engine, st = e.stats;
+    return {
+      ...traffic(st), slbPackets: st.slbPackets, sessionsCreated: st.sessionsCreated, currentSessions: e.sessions.size,
+      flooded: st.flooded, internalErrors: e.internalErrors,
+    };
+  }
+
+  clearCounters(): void {
+    this.engine.stats.reset();
+  }
 }
 
 /** The runtime's methods as bound functions (to spread into a RuntimeView with the checker's). */
@@ -110,5 +138,9 @@ export function bindRuntime(rt: EngineRuntime): EngineRuntimeView {
     clearSessions: rt.clearSessions.bind(rt),
     arp: rt.arp.bind(rt),
     routeUp: rt.routeUp.bind(rt),
+    portCounters: rt.portCounters.bind(rt),
+    backendCounters: rt.backendCounters.bind(rt),
+    engineCounters: rt.engineCounters.bind(rt),
+    clearCounters: rt.clearCounters.bind(rt),
   };
 }

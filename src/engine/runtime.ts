@@ -3,6 +3,7 @@
 
 import type { Ipv4, Mac } from '../net/addr.js';
 import type { HcId, RealId } from '../config/model.js';
+import type { BackendCounter } from '../ports/backend.js';
 
 export type Health = 'ACT' | 'DEACT' | 'INACT';
 
@@ -62,6 +63,31 @@ export interface RouteRuntime {
   routeUp(dest: string, gateway: Ipv4): boolean | null;
 }
 
+/** Traffic and drop counters, since start or the last `clearCounters`. */
+export interface TrafficCounters {
+  readonly rxPackets: number;
+  readonly rxBytes: number;
+  readonly txPackets: number;
+  readonly txBytes: number;
+  readonly dropTotal: number;
+  /** The non-zero drop counters by reason name, in reason order. */
+  readonly drops: Readonly<Record<string, number>>;
+}
+
+export interface PortCounters extends TrafficCounters {
+  /** The attached backend's name (a lab link, `linux:IFNAME`); null: nothing attached. */
+  readonly attached: string | null;
+}
+
+export interface EngineCounters extends TrafficCounters {
+  readonly slbPackets: number;
+  readonly sessionsCreated: number;
+  readonly currentSessions: number;
+  readonly flooded: number;
+  /** Unexpected exceptions on the packet path since start (not reset by clearCounters). */
+  readonly internalErrors: number;
+}
+
 export interface RuntimeView extends RouteRuntime {
   filterHits(slb: string, filterId: number): number;
   serviceHealth(slb: string): Health;
@@ -73,7 +99,16 @@ export interface RuntimeView extends RouteRuntime {
   sessions(): Iterable<SessionRow>;
   clearSessions(slb?: string): number;
   arp(): readonly ArpRow[];
+  /** Counters of switch port 1..16. */
+  portCounters(port: number): PortCounters;
+  /** The own counters of the backend on the port (empty: none attached, or it keeps none). */
+  backendCounters(port: number): readonly BackendCounter[];
+  engineCounters(): EngineCounters;
+  /** Zeroes the engine's traffic and drop counters, global and per port. */
+  clearCounters(): void;
 }
+
+const NO_TRAFFIC: TrafficCounters = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, dropTotal: 0, drops: {} };
 
 export const IDLE_RUNTIME: RuntimeView = {
   filterHits: () => 0,
@@ -87,4 +122,8 @@ export const IDLE_RUNTIME: RuntimeView = {
   clearSessions: () => 0,
   arp: () => [],
   routeUp: () => null,
+  portCounters: () => ({ ...NO_TRAFFIC, attached: null }),
+  backendCounters: () => [],
+  engineCounters: () => ({ ...NO_TRAFFIC, slbPackets: 0, sessionsCreated: 0, currentSessions: 0, flooded: 0, internalErrors: 0 }),
+  clearCounters: () => {},
 };

@@ -4,6 +4,9 @@
 /** Receives one frame; `frame` may be reused by the caller after the call returns. */
 export type FrameHandler = (frame: Uint8Array, len: number) => void;
 
+/** One of a backend's own counters, for display: a readable label and its value. */
+export type BackendCounter = readonly [label: string, value: number | string];
+
 export interface PortBackend {
   readonly name: string;
   /** Sends one frame out. The caller may reuse `frame` after the call returns. */
@@ -11,6 +14,8 @@ export interface PortBackend {
   /** Starts delivering received frames to `rx` (one receiver at a time). */
   attach(rx: FrameHandler): void;
   detach(): void;
+  /** The backend's own counters (rings, kernel drops, errors), if it keeps any; read on demand, not per frame. */
+  counters?(): readonly BackendCounter[];
 }
 
 export type Direction = 'in' | 'out';
