@@ -12,7 +12,7 @@
 // sent with one sendmmsg at the end of the receive batch, at the end of the current task
 // (a microtask) for frames sent from elsewhere (timers), or when the slots are full.
 
-import type { FrameHandler, PortBackend } from '../backend.js';
+import type { BackendCounter, FrameHandler, PortBackend } from '../backend.js';
 import { loadPortAddon, type NativeHandle, type NativeStats, type PortAddon } from './addon.js';
 
 export interface LinuxPortOptions {
@@ -253,6 +253,41 @@ export class LinuxPort implements PortBackend {
       rxHandlerErrors: this.rxHandlerErrors,
       txPending: this.txCount,
     };
+  }
+
+  /** stats() as labelled lines for `show port N`. */
+  counters(): readonly BackendCounter[] {
+    const s = this.stats();
+    const errno = (n: number) => (n === 0 ? 'none' : describeErrno(n));
+    return [
+      ['Interface', this.ifname],
+      ['RX packets', s.rxPackets],
+      ['RX bytes', s.rxBytes],
+      ['RX batches', s.rxBatches],
+      ['RX largest batch', s.rxMaxBatch],
+      ['RX kernel packets', s.rxKernelPackets],
+      ['RX kernel drops', s.rxKernelDrops],
+      ['RX kernel freezes', s.rxKernelFreezes],
+      ['RX checksums completed', s.rxChecksumsCompleted],
+      ['RX VLAN tags restored', s.rxVlanRestored],
+      ['RX oversize', s.rxOversize],
+      ['RX truncated', s.rxTruncated],
+      ['RX runts', s.rxRunts],
+      ['RX own frames skipped', s.rxOutgoingSkipped],
+      ['RX unhandled', s.rxUnhandled],
+      ['RX errors', s.rxErrors],
+      ['RX handler errors', s.rxHandlerErrors],
+      ['RX callback errors', s.rxCallbackErrors],
+      ['Last RX error', errno(s.lastRxErrno)],
+      ['TX packets', s.txPackets],
+      ['TX bytes', s.txBytes],
+      ['TX flushes', s.txFlushes],
+      ['TX pending', s.txPending],
+      ['TX rejected', s.txRejected],
+      ['TX drops', s.txDrops],
+      ['TX errors', s.txErrors],
+      ['Last TX error', errno(s.lastTxErrno)],
+    ];
   }
 
   /** Sends what is queued, then releases the socket, the ring and the promiscuous membership. Idempotent. */
