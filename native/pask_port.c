@@ -604,7 +604,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   }
   uint32_t rx_slots = 256, rx_slot_size = 0, tx_slots = 256, tx_slot_size = 0;
   uint32_t block_size = 1u << 18, block_nr = 32, tov = 1, promisc = 1, ign_out = 1, fix_csum = 1;
-  uint32_t offloads_off = 1, qdisc_bypass = 0, sndbuf = 4u << 20, coalesce_us = 50;
+  uint32_t offloads_off = 1, qdisc_bypass = 0, sndbuf = 4u << 20, coalesce_us = 0;
   if (opts != NULL) {
     struct { const char* k; uint32_t* v; } o[] = {
         {"rxSlots", &rx_slots}, {"rxSlotSize", &rx_slot_size}, {"txSlots", &tx_slots},

@@ -75,7 +75,7 @@ export interface NativeOpenOptions {
   disableOffloads?: boolean;
   qdiscBypass?: boolean;
   sndbuf?: number;
-  /** Receive coalescing interval under load, microseconds (0..100000; 0: off); default 50. */
+  /** Receive coalescing interval under load, microseconds (0..100000; 0: off). */
   rxCoalesceUs?: number;
 }
 
