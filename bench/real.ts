@@ -12,11 +12,14 @@
 //   kernel.onearm        client -> router -> bridge -> srv1 (192.168.193.150)
 //   pask.dsr             one-arm: client -> router -> bridge -> pask -> bridge -> srv1, answers srv1 -> bridge -> router
 //   pask.dsr-inline      the system tests' dsr: pask's port 2 is the servers' segment, so it also bridges the answers
+// Each run also records where the CPU went: how busy the machine was, its busy CPU time per
+// request, and the forwarding process's (pask's, HAProxy's) share of it, which shows whether a
+// path is limited by CPU or by latency.
 // One real (srv1) behind every service, so the only difference is the path. Prints one JSON line
 // on stdout (progress on stderr) with the figures, the ratios and whether the issue's targets are
 // met: pask's cps at least HAProxy's, and DSR at least 0.8 of the kernel path. No assertions.
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PaskServe, waitHealth } from '../test/system/appliance.js';
 import { lanScenario, ONE_REAL_NO_STICKY, referenceScenario } from '../test/system/scenarios.js';
@@ -34,11 +37,57 @@ interface Wrk {
   latencyMs: { p50: number; p99: number };
 }
 
+/** Where the CPU went during one wrk run. */
+interface CpuUse {
+  /** Busy share of the whole machine, percent (100 = every CPU busy). */
+  busyPct: number;
+  /** Busy CPU time of the whole machine per request (wrk, nginx, the kernel, pask...), microseconds. */
+  usPerReq: number;
+  /** CPU time of the forwarding process (pask, HAProxy) per request, microseconds (0: the kernel forwards). */
+  forwarderUsPerReq: number;
+}
+
 interface Figures {
   cps: number;
   rps: number;
-  cpsRun: Wrk;
-  rpsRun: Wrk;
+  cpsRun: Wrk & { cpu: CpuUse };
+  rpsRun: Wrk & { cpu: CpuUse };
+}
+
+const TICK_US = 1e6 / 100; // USER_HZ
+
+/** [busy, total] jiffies of the machine. */
+function machineTicks(): [number, number] {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return [total - f[3]! - (f[4] ?? 0), total];
+}
+
+/** utime + stime of a process and its threads, jiffies (0 once it is gone). */
+function processTicks(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** wrk, with the machine's and the forwarder's CPU time around it. */
+function wrkWithCpu(topo: Topology, url: string, close: boolean, forwarder: number | undefined): Wrk & { cpu: CpuUse } {
+  const [b0, t0] = machineTicks(), p0 = processTicks(forwarder);
+  const w = wrk(topo, url, close);
+  const [b1, t1] = machineTicks(), p1 = processTicks(forwarder);
+  const n = Math.max(1, w.requests);
+  return {
+    ...w,
+    cpu: {
+      busyPct: Math.round(((b1 - b0) / Math.max(1, t1 - t0)) * 1000) / 10,
+      usPerReq: Math.round(((b1 - b0) * TICK_US / n) * 10) / 10,
+      forwarderUsPerReq: Math.round(((p1 - p0) * TICK_US / n) * 10) / 10,
+    },
+  };
 }
 
 function say(msg: string): void {
@@ -71,14 +120,14 @@ function wrk(topo: Topology, url: string, close: boolean): Wrk {
   };
 }
 
-function measure(topo: Topology, label: string, url: string): Figures {
+function measure(topo: Topology, label: string, url: string, forwarder?: number): Figures {
   // A short warm-up: ARP, MAC learning, the appliance's path cache, nginx workers.
   for (let i = 0; i < 3; i++) topo.curl(url);
   say(`${label}: ${SECONDS} s of new connections to ${url}`);
-  const cpsRun = wrk(topo, url, true);
-  say(`${label}: ${cpsRun.rate} connections/s (${cpsRun.errors} socket errors, ${cpsRun.non2xx} non-2xx)`);
-  const rpsRun = wrk(topo, url, false);
-  say(`${label}: ${rpsRun.rate} requests/s keep-alive (${rpsRun.errors} socket errors, ${rpsRun.non2xx} non-2xx)`);
+  const cpsRun = wrkWithCpu(topo, url, true, forwarder);
+  say(`${label}: ${cpsRun.rate} connections/s (${cpsRun.errors} socket errors, ${cpsRun.non2xx} non-2xx; machine ${cpsRun.cpu.busyPct}% busy)`);
+  const rpsRun = wrkWithCpu(topo, url, false, forwarder);
+  say(`${label}: ${rpsRun.rate} requests/s keep-alive (${rpsRun.errors} socket errors, ${rpsRun.non2xx} non-2xx; machine ${rpsRun.cpu.busyPct}% busy)`);
   return { cps: cpsRun.rate, rps: rpsRun.rate, cpsRun, rpsRun };
 }
 
@@ -90,20 +139,20 @@ async function topology(opts: TopologyOptions): Promise<Topology> {
   return t;
 }
 
-async function withPask<T>(topo: Topology, config: string, ports: Record<number, string> | undefined, fn: () => T): Promise<T> {
+async function withPask<T>(topo: Topology, config: string, ports: Record<number, string> | undefined, fn: (pid: number) => T): Promise<T> {
   const pask = await PaskServe.start(topo, ports ? { ports } : {});
   try {
     await pask.batch(config);
     const h = await waitHealth(pask, { 1: 'ACT' }, 20_000);
     if (h['1'] !== 'ACT') throw new Error(`real 1 did not go ACT: ${JSON.stringify(h)}\n${pask.stderr()}`);
-    return fn();
+    return fn(pask.pid);
   } finally {
     await pask.stop();
   }
 }
 
 /** HAProxy in TCP mode in the appliance's namespace, which gets addresses for it (pask is not running). */
-async function withHaproxy<T>(topo: Topology, rip: string, fn: () => T): Promise<T> {
+async function withHaproxy<T>(topo: Topology, rip: string, fn: (pid: number) => T): Promise<T> {
   topo.ip('pask', 'link', 'set', 'p1', 'promisc', 'off');
   topo.ip('pask', 'addr', 'add', `${PASK_IP}/24`, 'dev', 'p1');
   topo.ip('pask', 'addr', 'add', `${VIP}/32`, 'dev', 'p1');
@@ -134,7 +183,7 @@ async function withHaproxy<T>(topo: Topology, rip: string, fn: () => T): Promise
   try {
     for (let i = 0; i < 50 && topo.curl(`http://${VIP}/`, 1) !== 'srv1'; i++) await sleep(100);
     if (proc.exitCode !== null) throw new Error(`haproxy exited: ${err}`);
-    return fn();
+    return fn(proc.pid!);
   } finally {
     proc.kill('SIGTERM');
     await sleep(300);
@@ -159,8 +208,8 @@ async function main(): Promise<void> {
     let topo = await topology({ variant: 'routed', nginx: true });
     try {
       kernel['routed'] = measure(topo, 'kernel (routed)', `http://${ROUTED_RIPS[0]}/`);
-      pask['l3dsr-iptunnel'] = await withPask(topo, referenceScenario() + ONE_REAL_NO_STICKY, undefined, () => measure(topo, 'pask l3dsr-iptunnel', vipUrl));
-      haproxy['tcp'] = await withHaproxy(topo, ROUTED_RIPS[0], () => measure(topo, 'haproxy tcp', vipUrl));
+      pask['l3dsr-iptunnel'] = await withPask(topo, referenceScenario() + ONE_REAL_NO_STICKY, undefined, (pid) => measure(topo, 'pask l3dsr-iptunnel', vipUrl, pid));
+      haproxy['tcp'] = await withHaproxy(topo, ROUTED_RIPS[0], (pid) => measure(topo, 'haproxy tcp', vipUrl, pid));
     } finally {
       topo.destroy();
     }
@@ -168,14 +217,14 @@ async function main(): Promise<void> {
     topo = await topology({ variant: 'onearm' });
     try {
       kernel['onearm'] = measure(topo, 'kernel (one-arm)', `http://${LAN_RIPS[0]}/`);
-      pask['dsr'] = await withPask(topo, lanScenario('dsr', { ports: '1', reals: 1 }), undefined, () => measure(topo, 'pask dsr (one-arm)', vipUrl));
+      pask['dsr'] = await withPask(topo, lanScenario('dsr', { ports: '1', reals: 1 }), undefined, (pid) => measure(topo, 'pask dsr (one-arm)', vipUrl, pid));
     } finally {
       topo.destroy();
     }
     // The system tests' DSR: the reals behind the appliance's port 2 (it bridges their answers).
     topo = await topology({ variant: 'lan' });
     try {
-      pask['dsr-inline'] = await withPask(topo, lanScenario('dsr', { reals: 1 }), undefined, () => measure(topo, 'pask dsr (inline)', vipUrl));
+      pask['dsr-inline'] = await withPask(topo, lanScenario('dsr', { reals: 1 }), undefined, (pid) => measure(topo, 'pask dsr (inline)', vipUrl, pid));
     } finally {
       topo.destroy();
     }
@@ -187,6 +236,7 @@ async function main(): Promise<void> {
     cps: v.cps, rps: v.rps,
     errors: v.cpsRun.errors + v.rpsRun.errors + v.cpsRun.non2xx + v.rpsRun.non2xx,
     p99ms: { cps: v.cpsRun.latencyMs.p99, rps: v.rpsRun.latencyMs.p99 },
+    cpu: { cps: v.cpsRun.cpu, rps: v.rpsRun.cpu },
   }]));
   const l3 = pask['l3dsr-iptunnel']!, dsr = pask['dsr']!, inline = pask['dsr-inline']!, hap = haproxy['tcp']!;
   const kr = kernel['routed']!, ko = kernel['onearm']!;
