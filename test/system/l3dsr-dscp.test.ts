@@ -5,9 +5,8 @@
 // (on lo), so nginx answers the client from the VIP straight through the router.
 
 import { describe, expect, it } from 'vitest';
-import { entryRows, filterHits, realTotals, totalSessions } from './appliance.js';
 import { l3dsrDscpScenario } from './scenarios.js';
-import { systemRig, tally, twentyThroughPask, whyNoSystem } from './suite.js';
+import { DSR_ENTRY_ROW, expectTwentySessions, systemRig, tally, twentyThroughPask, whyNoSystem } from './suite.js';
 import { CLIENT_IP, PASK_MAC, ROUTED_RIPS, SERVERS, VIP, type Server, type Topology } from './topology.js';
 
 const why = whyNoSystem();
@@ -69,17 +68,7 @@ describe.skipIf(!!why)(`l3dsr-dscp on real interfaces${why ? ` (skipped: ${why})
     // checksum update in the BPF program shows here, and as timed-out curls).
     for (const s of SERVERS) expect(tcpInCsumErrors(rig.topo, s), s).toBe(0);
 
-    // show entry: one session per request, client -> VIP, replies expected from the VIP.
-    const rows = entryRows(entry);
-    if (elapsed < 8000) expect(rows).toHaveLength(20);
-    for (const r of rows) expect(r).toMatch(/^tcp  192\.168\.212\.225:(\d+) 192\.168\.193\.50:80 - 192\.168\.193\.50:80 192\.168\.212\.225:\1 slb\.test:[12]$/);
-    expect(new Set(rows.map((r) => r.slice(-1)))).toEqual(new Set(['1', '2']));
-
-    // show info slb test: the filter's hits and the totals.
-    expect(filterHits(info)).toBe(20);
-    expect(totalSessions(info)).toBe(20);
-    expect(realTotals(info)).toEqual({ 1: 10, 2: 10 });
-    expect(info).toContain('    NAT Mode             : l3dsr-dscp');
+    expectTwentySessions(entry, info, elapsed, 'l3dsr-dscp', DSR_ENTRY_ROW);
     expect(info).toContain('    Service Health       : ACT');
   }, 60_000);
 });

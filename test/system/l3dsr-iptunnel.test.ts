@@ -4,9 +4,8 @@
 // and the answer straight real -> router -> client.
 
 import { describe, expect, it } from 'vitest';
-import { entryRows, filterHits, realTotals, totalSessions } from './appliance.js';
 import { referenceScenario, SECOND_REAL } from './scenarios.js';
-import { curlMany, systemRig, tally, twentyThroughPask, whyNoSystem } from './suite.js';
+import { curlMany, DSR_ENTRY_ROW, expectTwentySessions, systemRig, tally, twentyThroughPask, whyNoSystem } from './suite.js';
 import { CLIENT_IP, PASK_IP, PASK_MAC, ROUTED_RIPS, VIP, which, type Topology } from './topology.js';
 
 const why = whyNoSystem();
@@ -43,17 +42,7 @@ describe.skipIf(!!why)(`l3dsr-iptunnel on real interfaces${why ? ` (skipped: ${w
     expect(s1.some((l) => l.includes(`${VIP}.80 > ${CLIENT_IP}.`) && l.includes('Flags [S.]'))).toBe(true);
     expect(s1.filter((l) => l.includes(`${VIP}.80 > ${CLIENT_IP}.`) && l.includes('Flags [P.]')).length).toBeGreaterThanOrEqual(1);
 
-    // show entry: one session per request (sessions outlive their FIN by the tcp-fin timeout, 10 s).
-    const rows = entryRows(entry);
-    if (elapsed < 8000) expect(rows).toHaveLength(20);
-    for (const r of rows) expect(r).toMatch(/^tcp  192\.168\.212\.225:(\d+) 192\.168\.193\.50:80 - 192\.168\.193\.50:80 192\.168\.212\.225:\1 slb\.test:[12]$/);
-    expect(new Set(rows.map((r) => r.slice(-1)))).toEqual(new Set(['1', '2']));
-
-    // show info slb test: the filter's hits and the totals.
-    expect(filterHits(info)).toBe(20);
-    expect(totalSessions(info)).toBe(20);
-    expect(realTotals(info)).toEqual({ 1: 10, 2: 10 });
-    expect(info).toContain('    NAT Mode             : l3dsr-iptunnel');
+    expectTwentySessions(entry, info, elapsed, 'l3dsr-iptunnel', DSR_ENTRY_ROW);
     expect(info).toContain('    Service Health       : ACT');
   }, 60_000);
 

@@ -34,45 +34,7 @@ export const ONE_REAL_NO_STICKY = 'configure terminal\nslb test\n sticky time 0\
  * gateway is the appliance; dsr: the VIP on their lo, their gateway the router).
  */
 export function lanScenario(mode: 'nat' | 'dsr', opts: { ports?: string; rport?: number; reals?: 1 | 2 } = {}): string {
-  const ports = opts.ports ?? '1,2';
-  const rport = opts.rport ?? 80;
-  const reals = LAN_RIPS.slice(0, opts.reals ?? 2);
-  return [
-    'configure terminal',
-    'hostname PAS-K',
-    'vlan test',
-    ' vid 193',
-    ` port ${ports} untagged`,
-    ' apply',
-    'interface test',
-    ' ip address 192.168.193.181/24',
-    ' apply',
-    'route default-gateway 192.168.193.1',
-    'route network 192.168.212.0/24 gateway 192.168.193.1',
-    'health-check 3',
-    ' type tcp',
-    ' timeout 3',
-    ' interval 5',
-    ' retry 3',
-    ' port 0',
-    ' apply',
-    ...reals.flatMap((rip, i) => [`real ${i + 1}`, ` name server${i + 1}`, ` rip ${rip}`, ` rport ${rport}`, ' apply']),
-    'port-boundary 1',
-    ' type include',
-    ` port ${ports}`,
-    ' apply',
-    'slb test',
-    ` vip ${VIP} protocol tcp vport 80`,
-    ` nat-mode ${mode}`,
-    ' lb-method rr',
-    ' health-check 3',
-    ...reals.map((_, i) => ` real ${i + 1}`),
-    ` filter 1 type include protocol tcp dip ${VIP}/32`,
-    ' sticky time 0',
-    ' apply',
-    'end',
-    '',
-  ].join('\n');
+  return tcpCheckedScenario({ mode, ports: opts.ports ?? '1,2', rport: opts.rport ?? 80, rips: LAN_RIPS.slice(0, opts.reals ?? 2) });
 }
 
 /**
@@ -82,12 +44,17 @@ export function lanScenario(mode: 'nat' | 'dsr', opts: { ports?: string; rport?:
  * DSCP, so the real answers it on its RIP: no VIP needed).
  */
 export function l3dsrDscpScenario(dscp = 10): string {
+  return tcpCheckedScenario({ mode: 'l3dsr-dscp', ports: '1', rport: 80, rips: ROUTED_RIPS, dscp });
+}
+
+/** VLAN test on `ports`, the appliance at .181, reals checked by a plain tcp health check, slb test in rr without stickiness. */
+function tcpCheckedScenario(o: { mode: string; ports: string; rport: number; rips: readonly string[]; dscp?: number }): string {
   return [
     'configure terminal',
     'hostname PAS-K',
     'vlan test',
     ' vid 193',
-    ' port 1 untagged',
+    ` port ${o.ports} untagged`,
     ' apply',
     'interface test',
     ' ip address 192.168.193.181/24',
@@ -101,18 +68,18 @@ export function l3dsrDscpScenario(dscp = 10): string {
     ' retry 3',
     ' port 0',
     ' apply',
-    ...ROUTED_RIPS.flatMap((rip, i) => [`real ${i + 1}`, ` name server${i + 1}`, ` rip ${rip}`, ' rport 80', ' apply']),
+    ...o.rips.flatMap((rip, i) => [`real ${i + 1}`, ` name server${i + 1}`, ` rip ${rip}`, ` rport ${o.rport}`, ' apply']),
     'port-boundary 1',
     ' type include',
-    ' port 1',
+    ` port ${o.ports}`,
     ' apply',
     'slb test',
     ` vip ${VIP} protocol tcp vport 80`,
-    ' nat-mode l3dsr-dscp',
-    ` dscp ${dscp}`,
+    ` nat-mode ${o.mode}`,
+    ...(o.dscp === undefined ? [] : [` dscp ${o.dscp}`]),
     ' lb-method rr',
     ' health-check 3',
-    ...ROUTED_RIPS.map((_, i) => ` real ${i + 1}`),
+    ...o.rips.map((_, i) => ` real ${i + 1}`),
     ` filter 1 type include protocol tcp dip ${VIP}/32`,
     ' sticky time 0',
     ' apply',

@@ -3,8 +3,8 @@
 // and timing), build the topology, start pask serve, load a configuration, wait for health;
 // and undo it all in afterAll, also when something failed half-way.
 
-import { afterAll, beforeAll } from 'vitest';
-import { PaskServe, waitHealth } from './appliance.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { entryRows, filterHits, PaskServe, realTotals, totalSessions, waitHealth } from './appliance.js';
 import { acquireSystemLock, Topology, whyNoSystem, type Role, type TopologyOptions } from './topology.js';
 
 export { whyNoSystem };
@@ -85,4 +85,20 @@ export async function twentyThroughPask(rig: Rig, captures: readonly [role: Role
   const seen = [];
   for (const c of running) seen.push(await c.stop());
   return { bodies, elapsed, entry, info, captures: seen };
+}
+
+/** A `show entry` row of a DSR-style session: client -> VIP, the answer expected from the VIP. */
+export const DSR_ENTRY_ROW = /^tcp  192\.168\.212\.225:(\d+) 192\.168\.193\.50:80 - 192\.168\.193\.50:80 192\.168\.212\.225:\1 slb\.test:[12]$/;
+
+/** `show entry` and `show info slb test` after twenty requests, ten to each real. */
+export function expectTwentySessions(entry: string, info: string, elapsedMs: number, natMode: string, row: RegExp): void {
+  const rows = entryRows(entry);
+  // Sessions outlive their FIN by the tcp-fin timeout (10 s): all twenty are listed after a quick run.
+  if (elapsedMs < 8000) expect(rows).toHaveLength(20);
+  for (const r of rows) expect(r).toMatch(row);
+  expect(new Set(rows.map((r) => r.slice(-1)))).toEqual(new Set(['1', '2']));
+  expect(filterHits(info)).toBe(20);
+  expect(totalSessions(info)).toBe(20);
+  expect(realTotals(info)).toEqual({ 1: 10, 2: 10 });
+  expect(info).toContain(`    NAT Mode             : ${natMode}`);
 }
