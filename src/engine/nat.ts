@@ -3,9 +3,11 @@
 // (shiftMeta); these rewrite it in place with incremental checksums (packet/rewrite.ts) or
 // wrap it (packet/ipip.ts). No allocation.
 
-import { encapsulateIpip } from '../packet/ipip.js';
+import { encapsulateIpip, encapsulateIpipFragment } from '../packet/ipip.js';
 import type { IpMeta } from '../packet/meta.js';
-import { rewriteDstPort, rewriteIpv4Dst, rewriteIpv4Src, rewriteSrcPort, setDscp } from '../packet/rewrite.js';
+import {
+  rewriteDstPort, rewriteIpv4Dst, rewriteIpv4Src, rewriteQuotedAddrPort, rewriteSrcPort, setDscp,
+} from '../packet/rewrite.js';
 
 /** Moves every offset of `m` by `delta` (after the packet was copied to another offset/buffer). */
 export function shiftMeta(m: IpMeta, delta: number): void {
@@ -30,6 +32,31 @@ export function natToClient(buf: Uint8Array, m: IpMeta, vip: number, vport: numb
 }
 
 /**
+ * nat, an ICMP error from the real's side (the real, or a router on the way to it) about a
+ * client -> real packet, on its way to the client: the quoted destination RIP:rport becomes
+ * VIP:vport again, and the outer source becomes the VIP. The outer source is rewritten
+ * whoever sent the error, as conntrack does (nf_nat_icmp_reply_translation sets the outer
+ * header to the inverse of the connection's original tuple, VIP -> client, for a DNAT
+ * connection; LVS's ip_vs_nat_icmp sets the source to the VIP likewise): the client never
+ * learns the RIP or addresses behind the appliance.
+ * `q` is the quote (`inner`); `m` the outer packet. Checksums: see rewriteQuotedAddrPort.
+ */
+export function natIcmpToClient(buf: Uint8Array, m: IpMeta, q: IpMeta, vip: number, vport: number): void {
+  rewriteQuotedAddrPort(buf, m, q, true, vip, vport);
+  rewriteIpv4Src(buf, m, vip);
+}
+
+/**
+ * nat, an ICMP error from the client's side about a real -> client answer (sent to the VIP, the
+ * answer's source), on its way to the real: the quoted source VIP:vport becomes RIP:rport and
+ * the outer destination the RIP; the outer source is kept (conntrack: DNAT of the outer header).
+ */
+export function natIcmpToReal(buf: Uint8Array, m: IpMeta, q: IpMeta, rip: number, rport: number): void {
+  rewriteQuotedAddrPort(buf, m, q, false, rip, rport);
+  rewriteIpv4Dst(buf, m, rip);
+}
+
+/**
  * l3dsr-dscp, client -> real: the destination VIP becomes the RIP (ports kept), so the packet
  * is routed to the real across any L3 hop, and the DSCP (ECN bits kept) tells the real which
  * VIP it was for: the real restores the VIP from it and answers the client from the VIP.
@@ -50,5 +77,18 @@ export function tunnelToReal(
   outerSrc: number, rip: number, ipId: number, vlanTag: number,
 ): number {
   return encapsulateIpip(out, outOff, src, m.l3Off, m.l3End - m.l3Off, dstMac, srcMac, outerSrc, rip, m.dontFragment,
+    ipId, vlanTag);
+}
+
+/**
+ * l3dsr-iptunnel, a packet too big for the tunnel whose DF is clear: as tunnelToReal, for the
+ * fragment of the IPv4 packet src[m.l3Off, m.l3End) that carries its payload bytes [dataStart,
+ * dataStart+dataLen) (a multiple of 8; see encapsulateIpipFragment). Returns the frame length or -1.
+ */
+export function tunnelFragmentToReal(
+  out: Uint8Array, outOff: number, src: Uint8Array, m: IpMeta, dataStart: number, dataLen: number, dstMac: number,
+  srcMac: number, outerSrc: number, rip: number, ipId: number, vlanTag: number,
+): number {
+  return encapsulateIpipFragment(out, outOff, src, m.l3Off, m.l3End - m.l3Off, dataStart, dataLen, dstMac, srcMac, outerSrc, rip,
     ipId, vlanTag);
 }

@@ -12,10 +12,10 @@ import { copyBytes } from '../packet/bytes.js';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../packet/ethernet.js';
 import {
   ICMP_DEST_UNREACH, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_NET_UNREACH, ICMP_PORT_UNREACH, ICMP_TIME_EXCEEDED,
-  ICMP_TTL_EXCEEDED, isIcmpError,
+  ICMP_TTL_EXCEEDED, isIcmpError, setIcmpRest,
 } from '../packet/icmp.js';
-import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../packet/ipv4.js';
-import { DropReason, type PacketMeta } from '../packet/meta.js';
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IPV4_HEADER_LEN } from '../packet/ipv4.js';
+import { DropReason, InnerKind, type PacketMeta } from '../packet/meta.js';
 import { decrementTtl } from '../packet/rewrite.js';
 import { TCP_RST } from '../packet/tcp.js';
 import { ARP_RETRY_MS, ArpState, type ArpEntry, type PendingPacket } from './arp.js';
@@ -92,6 +92,12 @@ export class L3Stage {
     const src = m.ipSrc >>> 0, dst = m.ipDst >>> 0;
     if (src === 0 || src === 0xffffffff || (src >>> 28) === 0xe || dp.ifs.isOwn(src)) {
       dp.drop(EngineDrop.MARTIAN);
+      return;
+    }
+    // An ICMP error quoting a packet of a NAT session follows the session, translated (to the
+    // client from the real's side, to the real from the client's, addressed to the VIP); any
+    // other error goes on below as before (local errors reach the icmp-error listeners).
+    if (m.innerKind === InnerKind.ICMP_QUOTE && !l2bcast && dp.sessions.size !== 0 && dp.slbStage.relatedIcmp(frame, m, now)) {
       return;
     }
     if (dp.slb.vipIndex(dst) >= 0) {
@@ -323,8 +329,9 @@ export class L3Stage {
    * An ICMP error about the packet `m` to its source. The source address is `src` when given,
    * else the receiving interface's address (or the egress interface's). Never about an ICMP
    * error, a non-first fragment, or a packet from a broadcast/multicast/zero/own source.
+   * `rest`: the ICMP header's bytes 4-7 (the next-hop MTU for fragmentation needed), else 0.
    */
-  sendIcmpError(inIf: number, type: number, code: number, frame: Uint8Array, m: PacketMeta, src = 0): void {
+  sendIcmpError(inIf: number, type: number, code: number, frame: Uint8Array, m: PacketMeta, src = 0, rest = 0): void {
     const dp = this.dp;
     if (m.fragOffset !== 0) return;
     if (m.proto === IPPROTO_ICMP && isIcmpError(m.icmpType)) return;
@@ -341,6 +348,7 @@ export class L3Stage {
       src = i !== undefined && i.hasAddr ? i.addr : dp.ifs.list[route.ifIdx]!.addr;
     }
     const n = writeIcmpErrorPacket(dp.out, HEADROOM, src, type, code, frame, m, dp.nextIpId());
+    if (rest !== 0) setIcmpRest(dp.out, HEADROOM + IPV4_HEADER_LEN, rest);
     this.output(dp.out, HEADROOM, n, route.ifIdx, route.gw !== 0 ? route.gw : dst);
     dp.stats.icmpSent++;
   }

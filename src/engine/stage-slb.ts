@@ -9,15 +9,20 @@
 // packet of an established session costs a session lookup, a copy and a header write.
 
 import { copyBytes } from '../packet/bytes.js';
+import { verifyChecksum } from '../packet/checksum.js';
 import { ETH_HEADER_LEN, ETHERTYPE_IPV4, VLAN_TAG_LEN, writeEthernet } from '../packet/ethernet.js';
-import { IPPROTO_TCP, IPPROTO_UDP } from '../packet/ipv4.js';
-import type { PacketMeta } from '../packet/meta.js';
+import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_REDIRECT } from '../packet/icmp.js';
+import { IPPROTO_TCP, IPPROTO_UDP, IPV4_HEADER_LEN, IPV4_MAX_LEN } from '../packet/ipv4.js';
+import { DropReason, type PacketMeta } from '../packet/meta.js';
 import { TCP_ACK, TCP_RST, TCP_SYN } from '../packet/tcp.js';
+import type { PortBackend } from '../ports/backend.js';
 import type { Dataplane } from './dataplane.js';
 import { flowHash, srcHash } from './lb/hash.js';
-import { dscpToReal, natToClient, natToReal, shiftMeta, tunnelToReal } from './nat.js';
+import {
+  dscpToReal, natIcmpToClient, natIcmpToReal, natToClient, natToReal, shiftMeta, tunnelFragmentToReal, tunnelToReal,
+} from './nat.js';
 import { HEADROOM } from './pool.js';
-import { InsertError, NAT_MODE_CODES, SessionState, tcpInitialState } from './session/index.js';
+import { InsertError, NAT_MODE_CODES, SessionState, dirOf, sidOf, tcpInitialState } from './session/index.js';
 import type { Binding } from './slb.js';
 import { EngineDrop } from './stats.js';
 
@@ -30,6 +35,15 @@ const DSCP = NAT_MODE_CODES['l3dsr-dscp'];
 const PATH_UNRESOLVED = -1;
 const PATH_NO_ROUTE = -2;
 
+/** The MTU of a link whose backend does not report one (Ethernet). */
+const DEFAULT_MTU = 1500;
+
+/** The MTU a port backend reports (68..65535), else DEFAULT_MTU. */
+function backendMtu(be: PortBackend | null | undefined): number {
+  const mtu = be?.mtu;
+  return mtu !== undefined && mtu >= 68 ? Math.min(Math.floor(mtu), IPV4_MAX_LEN) : DEFAULT_MTU;
+}
+
 export class SlbStage {
   // Per binding: the resolved path to its real.
   private readonly pathGen: Int32Array;
@@ -39,6 +53,8 @@ export class SlbStage {
   private readonly pathSrc: Float64Array;
   private readonly pathIf: Int32Array;
   private readonly pathNh: Float64Array;
+  /** The egress MTU: the port's, or while unresolved the smallest of the interface VLAN's ports. */
+  private readonly pathMtu: Int32Array;
 
   constructor(private readonly dp: Dataplane, maxBindings: number) {
     this.pathGen = new Int32Array(maxBindings).fill(-1);
@@ -48,6 +64,7 @@ export class SlbStage {
     this.pathSrc = new Float64Array(maxBindings);
     this.pathIf = new Int32Array(maxBindings);
     this.pathNh = new Float64Array(maxBindings);
+    this.pathMtu = new Int32Array(maxBindings);
   }
 
   /** An IPv4 packet addressed to a VIP, received on `port` in VLAN `vid`. */
@@ -186,6 +203,10 @@ export class SlbStage {
     }
     const out = dp.out;
     if (mode === IPTUNNEL) {
+      if (ipLen + IPV4_HEADER_LEN > this.pathMtu[bi]!) {
+        this.tunnelTooBig(bi, b.rip, port, frame, m);
+        return;
+      }
       const id = dp.nextIpId();
       if (port > 0) {
         const n = tunnelToReal(out, 0, frame, m, this.pathMac[bi]!, dp.baseMac, this.pathSrc[bi]!, b.rip, id, this.pathTag[bi]!);
@@ -213,6 +234,50 @@ export class SlbStage {
     }
   }
 
+  /**
+   * l3dsr-iptunnel, a packet that does not fit the egress MTU once encapsulated (what Linux's
+   * ip_tunnel and LVS's ensure_mtu_is_adequate check): with DF, dropped and answered with ICMP
+   * fragmentation needed carrying the tunnel's MTU (the egress MTU - 20); without, split into
+   * fragments that fit (the inner packet's ID kept) and each encapsulated on its own.
+   */
+  private tunnelTooBig(bi: number, rip: number, port: number, frame: Uint8Array, m: PacketMeta): void {
+    const dp = this.dp;
+    const tunnelMtu = this.pathMtu[bi]! - IPV4_HEADER_LEN;
+    if (m.dontFragment) {
+      dp.drop(EngineDrop.FRAG_NEEDED);
+      // From the VIP, as Linux's icmp_send does for a packet it received for a local address (LVS's VIPs are): the client's own peer.
+      dp.l3.sendIcmpError(-1, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, frame, m, m.ipDst >>> 0, tunnelMtu);
+      return;
+    }
+    const hlen = m.ihl * 4;
+    const payload = m.l3End - m.l3Off - hlen;
+    const step = (tunnelMtu - hlen) & ~7;
+    if (step < 8) {
+      dp.drop(EngineDrop.ENCAP_TOO_BIG);
+      return;
+    }
+    const out = dp.out, src = this.pathSrc[bi]!;
+    for (let d = 0; d < payload; d += step) {
+      const len = payload - d < step ? payload - d : step;
+      const id = dp.nextIpId();
+      if (port > 0) {
+        const n = tunnelFragmentToReal(out, 0, frame, m, d, len, this.pathMac[bi]!, dp.baseMac, src, rip, id, this.pathTag[bi]!);
+        if (n < 0) {
+          dp.drop(EngineDrop.ENCAP_TOO_BIG);
+          return;
+        }
+        dp.ports.tx(port, out, n);
+      } else {
+        const n = tunnelFragmentToReal(out, HEADROOM - ETH_HEADER_LEN, frame, m, d, len, 0, dp.baseMac, src, rip, id, -1);
+        if (n < 0) {
+          dp.drop(EngineDrop.ENCAP_TOO_BIG);
+          return;
+        }
+        dp.l3.output(out, HEADROOM, n - ETH_HEADER_LEN, this.pathIf[bi]!, this.pathNh[bi]!);
+      }
+    }
+  }
+
   /** Real -> client: a packet matching a session's reply tuple (NAT: translated back; DSR: routed as it is). */
   reply(sid: number, frame: Uint8Array, m: PacketMeta, now: number): void {
     const dp = this.dp, sessions = dp.sessions;
@@ -236,6 +301,58 @@ export class SlbStage {
     dp.l3.output(out, HEADROOM, ipLen, route.ifIdx, route.gw !== 0 ? route.gw : client);
   }
 
+  /**
+   * An ICMP error (`m`, with its quote decoded in m.inner) that may be about a packet of a NAT
+   * session: conntrack's RELATED traffic. The session is found by the quoted tuple inverted
+   * (the quote is a packet the error's receiver sent): quoting client -> RIP:rport (from the
+   * real's side) it is translated for the client, quoting VIP:vport -> client (from the
+   * client's side) for the real, and sent on like the session's own packets. The session is
+   * neither refreshed nor changed (its state, timeout and counters stay; the packet counts in
+   * slbPackets). Returns false, and the caller goes on as before, when the quote belongs to no
+   * NAT session (DSR modes included) or cannot be matched.
+   */
+  relatedIcmp(frame: Uint8Array, m: PacketMeta, now: number): boolean {
+    const dp = this.dp, sessions = dp.sessions, q = m.inner;
+    const proto = q.proto;
+    if ((proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) || q.fragOffset !== 0 || q.l4Off + 8 > q.l3End ||
+      m.moreFragments) {
+      return false;
+    }
+    // As conntrack (nf_conntrack_inet_error): the error must go to where the quoted packet came from.
+    if ((m.ipDst >>> 0) !== (q.ipSrc >>> 0)) return false;
+    const ref = sessions.lookup(now, proto, q.ipDst, q.dport, q.ipSrc, q.sport);
+    if (ref < 0) return false;
+    const sid = sidOf(ref);
+    if (sessions.natMode(sid) !== NAT) return false;
+    if (m.icmpType === ICMP_REDIRECT) {
+      // conntrack drops a redirect about a NATed connection (nf_nat_icmp_reply_translation).
+      dp.drop(EngineDrop.IGNORED);
+      return true;
+    }
+    const ipLen = m.l3End - m.l3Off;
+    if (!verifyChecksum(frame, m.l4Off, m.l3End - m.l4Off)) {
+      // LVS (ip_vs_in_icmp / ip_vs_out_icmp) and conntrack drop a related error that fails its checksum.
+      dp.drop(DropReason.ICMP_CHECKSUM);
+      return true;
+    }
+    dp.stats.slbPackets++;
+    const toClient = dirOf(ref) === 1;
+    const dst = toClient ? sessions.clientIp(sid) : sessions.replySrcIp(sid);
+    const route = dp.fib.lookup(dst);
+    if (route === null) {
+      dp.drop(EngineDrop.NO_ROUTE);
+      return true;
+    }
+    const out = dp.out, delta = HEADROOM - m.l3Off;
+    copyBytes(out, HEADROOM, frame, m.l3Off, ipLen);
+    shiftMeta(m, delta);
+    shiftMeta(q, delta);
+    if (toClient) natIcmpToClient(out, m, q, sessions.vip(sid), sessions.vport(sid));
+    else natIcmpToReal(out, m, q, sessions.replySrcIp(sid), sessions.replySrcPort(sid));
+    dp.l3.output(out, HEADROOM, ipLen, route.ifIdx, route.gw !== 0 ? route.gw : dst);
+    return true;
+  }
+
   /** Resolves the path to a binding's real: route, next hop, ARP, egress port and tag. */
   private computePath(b: Binding, mode: number, g: number): void {
     const dp = this.dp;
@@ -256,8 +373,19 @@ export class SlbStage {
     const port = mac < 0 ? 0 : dp.macs.lookup(iface.vid, mac);
     if (port === 0 || dp.ports.backends[port] === null || !dp.vlans.isMember(iface.vid, port)) {
       this.pathPort[bi] = PATH_UNRESOLVED; // the slow path resolves (ARP) or floods
+      // It may leave by any port of the VLAN: the smallest MTU among them (a Linux bridge's).
+      const mask = dp.vlans.members(iface.vid);
+      let mtu = 0;
+      for (let q = 1; q < dp.ports.backends.length; q++) {
+        const be = dp.ports.backends[q];
+        if (((mask >>> q) & 1) === 0 || be === null || be === undefined) continue;
+        const pm = backendMtu(be);
+        if (mtu === 0 || pm < mtu) mtu = pm;
+      }
+      this.pathMtu[bi] = mtu !== 0 ? mtu : DEFAULT_MTU;
       return;
     }
+    this.pathMtu[bi] = backendMtu(dp.ports.backends[port]);
     this.pathPort[bi] = port;
     this.pathMac[bi] = mac;
     this.pathTag[bi] = dp.vlans.isTagged(iface.vid, port) ? iface.vid : -1;

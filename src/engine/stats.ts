@@ -52,6 +52,8 @@ export const EngineDrop = {
   IGNORED: 38,
   /** Re-entrant frames deferred while a frame was processed, beyond the deferral queue. */
   REENTRANT_OVERFLOW: 39,
+  /** Would exceed the egress MTU once encapsulated (IP-in-IP) and has DF set (answered with ICMP fragmentation needed). */
+  FRAG_NEEDED: 40,
 } as const;
 export type EngineDrop = (typeof EngineDrop)[keyof typeof EngineDrop];
 
@@ -78,12 +80,13 @@ const ENGINE_NAMES: Record<number, string> = {
   37: 'encap-too-big',
   38: 'ignored',
   39: 'reentrant-overflow',
+  40: 'frag-needed',
 };
 
 /** Every drop reason's counter name, indexed by reason (codec reasons then engine reasons). */
 export const DROP_NAMES: readonly string[] = (() => {
   const out = [...DROP_REASON_NAMES];
-  for (let i = out.length; i <= 39; i++) out.push(ENGINE_NAMES[i] ?? `reason-${i}`);
+  for (let i = out.length; i <= 40; i++) out.push(ENGINE_NAMES[i] ?? `reason-${i}`);
   return out;
 })();
 export const DROP_COUNT = DROP_NAMES.length;

@@ -1,7 +1,7 @@
 // ICMP for IPv4 (RFC 792, 1191): echo, and errors that quote the offending datagram.
 
 import { copyBytes, readU16, readU32, writeU16, writeU32 } from './bytes.js';
-import { internetChecksum, verifyChecksum } from './checksum.js';
+import { checksumUpdate32, internetChecksum, verifyChecksum } from './checksum.js';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IPV4_HEADER_LEN, readIpv4Fields } from './ipv4.js';
 import { DECODE_VERIFY_L4_CHECKSUM, DropReason, type IpMeta } from './meta.js';
 
@@ -146,6 +146,18 @@ export function writeIcmpError(
   writeU32(buf, off + 4, rest);
   writeU16(buf, off + 2, internetChecksum(buf, off, ICMP_HEADER_LEN + q));
   return ICMP_HEADER_LEN + q;
+}
+
+/**
+ * Sets the 32-bit "rest of header" (bytes 4-7) of the ICMP message at `off`, updating its
+ * checksum incrementally (RFC 1624): e.g. on an error written with rest 0, the next-hop MTU of
+ * fragmentation needed (RFC 1191: bytes 4-5 unused and zero, the MTU in bytes 6-7, i.e. `mtu`).
+ */
+export function setIcmpRest(buf: Uint8Array, off: number, rest: number): void {
+  const old = readU32(buf, off + 4);
+  rest >>>= 0;
+  writeU32(buf, off + 4, rest);
+  writeU16(buf, off + 2, checksumUpdate32(readU16(buf, off + 2), old, rest));
 }
 
 export function verifyIcmpChecksum(buf: Uint8Array, off: number, len: number): boolean {

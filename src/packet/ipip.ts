@@ -2,7 +2,9 @@
 
 import { copyBytes, readU16 } from './bytes.js';
 import { ETH_HEADER_LEN, ETHERTYPE_IPV4, ETHERTYPE_VLAN, VLAN_TAG_LEN, writeEthernet } from './ethernet.js';
-import { IP_FLAG_DF, IP_FLAG_MF, IP_FRAG_OFFSET_MASK, IPPROTO_IPIP, IPV4_HEADER_LEN, IPV4_MAX_LEN, writeIpv4Header } from './ipv4.js';
+import {
+  IP_FLAG_DF, IP_FLAG_MF, IP_FRAG_OFFSET_MASK, IPPROTO_IPIP, IPV4_HEADER_LEN, IPV4_MAX_LEN, writeIpv4Fragment, writeIpv4Header,
+} from './ipv4.js';
 
 export const IPIP_OUTER_TTL = 64;
 
@@ -25,6 +27,32 @@ export function encapsulateIpip(
   copyBytes(out, outOff + l2 + IPV4_HEADER_LEN, src, ipOff, ipLen);
   writeEthernet(out, outOff, dstMac, srcMac, ETHERTYPE_IPV4, vlanId, pcp);
   writeIpv4Header(out, outOff + l2, outerSrc, outerDst, IPPROTO_IPIP, outerLen, IPIP_OUTER_TTL, id, df ? IP_FLAG_DF : 0, tos);
+  return l2 + outerLen;
+}
+
+/**
+ * As encapsulateIpip, for one fragment of the inner packet: the inner packet is the fragment of
+ * the IPv4 packet src[ipOff, ipOff+ipLen) carrying its payload bytes [dataStart,
+ * dataStart+dataLen) (see writeIpv4Fragment), and the outer DF is clear (the inner packet could
+ * be fragmented). This is how a packet too big for the tunnel's MTU is sent (fragmented before
+ * encapsulation, RFC 4459 section 3), so the endpoint never has to reassemble outer fragments.
+ * `out` must not overlap `src`. Returns the frame length, or -1 when the piece is not within the
+ * payload, its start is not a multiple of 8, or the result would exceed 65535 IP bytes or `out`.
+ */
+export function encapsulateIpipFragment(
+  out: Uint8Array, outOff: number, src: Uint8Array, ipOff: number, ipLen: number, dataStart: number, dataLen: number,
+  dstMac: number, srcMac: number, outerSrc: number, outerDst: number, id = 0, vlanId = -1, pcp = 0,
+): number {
+  const l2 = vlanId >= 0 ? ETH_HEADER_LEN + VLAN_TAG_LEN : ETH_HEADER_LEN;
+  const hlen = (src[ipOff]! & 0x0f) * 4;
+  const outerLen = IPV4_HEADER_LEN + hlen + dataLen;
+  if (hlen < IPV4_HEADER_LEN || dataLen < 1 || dataStart < 0 || (dataStart & 7) !== 0 || hlen + dataStart + dataLen > ipLen ||
+    outerLen > IPV4_MAX_LEN || outOff + l2 + outerLen > out.length) {
+    return -1;
+  }
+  writeIpv4Fragment(out, outOff + l2 + IPV4_HEADER_LEN, src, ipOff, ipLen, dataStart, dataLen);
+  writeEthernet(out, outOff, dstMac, srcMac, ETHERTYPE_IPV4, vlanId, pcp);
+  writeIpv4Header(out, outOff + l2, outerSrc, outerDst, IPPROTO_IPIP, outerLen, IPIP_OUTER_TTL, id, 0, src[ipOff + 1]!);
   return l2 + outerLen;
 }
 

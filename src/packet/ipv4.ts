@@ -1,7 +1,7 @@
 // IPv4 headers (RFC 791).
 
 import type { Ipv4 } from '../net/addr.js';
-import { readU16, readU32, writeU16, writeU32 } from './bytes.js';
+import { copyBytes, readU16, readU32, writeU16, writeU32 } from './bytes.js';
 import { internetChecksum, verifyChecksum } from './checksum.js';
 import { DECODE_VERIFY_IP_CHECKSUM, DropReason, type IpMeta } from './meta.js';
 
@@ -121,4 +121,46 @@ export function setIpv4Checksum(buf: Uint8Array, off: number): void {
 
 export function verifyIpv4Checksum(buf: Uint8Array, off: number): boolean {
   return verifyChecksum(buf, off, ipv4HeaderLen(buf, off));
+}
+
+/**
+ * Writes at out[off] one fragment of the IPv4 packet src[ipOff, ipOff+ipLen) (RFC 791): a copy
+ * of its header with total length hlen + dataLen, fragment offset = its own + dataStart / 8,
+ * MF set unless the piece ends the payload of a packet that had MF clear, DF, ID, TOS, TTL kept,
+ * a fresh checksum; then its payload bytes [dataStart, dataStart+dataLen). In a piece other than
+ * the first, options without the copy flag become NOPs (as Linux's ip_options_fragment does), so
+ * every fragment keeps the header length. `dataStart` must be a multiple of 8 and the range
+ * within the payload (the caller checks); `out` must not overlap `src`. Returns hlen + dataLen.
+ */
+export function writeIpv4Fragment(
+  out: Uint8Array, off: number, src: Uint8Array, ipOff: number, ipLen: number, dataStart: number, dataLen: number,
+): number {
+  const hlen = (src[ipOff]! & 0x0f) * 4;
+  copyBytes(out, off, src, ipOff, hlen);
+  if (dataStart !== 0 && hlen > IPV4_HEADER_LEN) nopUncopiedOptions(out, off + IPV4_HEADER_LEN, off + hlen);
+  copyBytes(out, off + hlen, src, ipOff + hlen + dataStart, dataLen);
+  const frag = readU16(src, ipOff + 6);
+  const mf = dataStart + dataLen >= ipLen - hlen ? frag & IP_FLAG_MF : IP_FLAG_MF;
+  const fragOff = ((frag & IP_FRAG_OFFSET_MASK) + (dataStart >>> 3)) & IP_FRAG_OFFSET_MASK;
+  writeU16(out, off + 2, hlen + dataLen);
+  writeU16(out, off + 6, (frag & ~(IP_FLAG_MF | IP_FRAG_OFFSET_MASK) & 0xffff) | mf | fragOff);
+  setIpv4Checksum(out, off);
+  return hlen + dataLen;
+}
+
+/** Replaces the options in buf[off, end) whose copy flag (bit 7 of the type) is clear with NOPs. */
+function nopUncopiedOptions(buf: Uint8Array, off: number, end: number): void {
+  let i = off;
+  while (i < end) {
+    const kind = buf[i]!;
+    if (kind === 0) return;
+    if (kind === 1) {
+      i++;
+      continue;
+    }
+    const l = i + 1 < end ? buf[i + 1]! : 0;
+    if (l < 2 || i + l > end) return;
+    if ((kind & 0x80) === 0) buf.fill(1, i, i + l);
+    i += l;
+  }
 }

@@ -1,7 +1,7 @@
 // In-place header rewrites for NAT and forwarding, with incremental checksum fix-up (RFC 1624).
 // They take the IpMeta of a successfully decoded packet (the outer one, or `inner` of IP-in-IP;
-// not an ICMP_QUOTE, whose bytes are covered by the outer ICMP checksum) and keep its fields in
-// step with the bytes.
+// not an ICMP_QUOTE, whose bytes are covered by the outer ICMP checksum: rewriteQuotedAddrPort
+// is for those) and keep its fields in step with the bytes.
 
 import { writeMac } from '../net/addr.js';
 import type { Ipv4 } from '../net/addr.js';
@@ -136,4 +136,54 @@ export function rewriteIcmpEchoId(buf: Uint8Array, m: IpMeta, id: number): boole
 export function rewriteMacs(buf: Uint8Array, off: number, dstMac: number, srcMac: number): void {
   writeMac(buf, off, dstMac);
   writeMac(buf, off + 6, srcMac);
+}
+
+/**
+ * NAT of the datagram quoted by an ICMP error (what conntrack's nf_nat_icmp_reply_translation
+ * and LVS's ip_vs_nat_icmp do to the inner header): sets the quoted source (`dst` false) or
+ * destination (`dst` true) address and, for TCP/UDP with ports quoted, port. `m` is the outer
+ * ICMP error, `q` its quote (`inner` of a PacketMeta with innerKind ICMP_QUOTE), both over `buf`.
+ * Every checksum is fixed incrementally (RFC 1624), so each stays valid if it was: the quoted
+ * IP header checksum; the quoted TCP/UDP checksum when its field is within the quote (UDP: not
+ * when 0, i.e. none; conntrack's tcp_manip_pkt wants the whole 20-byte TCP header, which only
+ * differs for a quote cut at 18 or 19 bytes); and the ICMP checksum, which covers all of these
+ * bytes. The outer IP header is not touched. Keeps `q` (and m.l4Checksum) in step with the bytes.
+ */
+export function rewriteQuotedAddrPort(buf: Uint8Array, m: IpMeta, q: IpMeta, dst: boolean, addr: number, port: number): void {
+  addr >>>= 0;
+  port &= 0xffff;
+  let ic = readU16(buf, m.l4Off + 2);
+  // The quoted IP header: address and header checksum.
+  const ip = q.l3Off, field = ip + (dst ? 16 : 12);
+  const oldAddr = readU32(buf, field);
+  const oldIpCk = readU16(buf, ip + IP_CHECKSUM_OFF);
+  const newIpCk = checksumUpdate32(oldIpCk, oldAddr, addr);
+  writeU32(buf, field, addr);
+  writeU16(buf, ip + IP_CHECKSUM_OFF, newIpCk);
+  ic = checksumUpdate16(checksumUpdate32(ic, oldAddr, addr), oldIpCk, newIpCk);
+  q.ipChecksum = newIpCk;
+  if (dst) q.ipDst = addr as Ipv4;
+  else q.ipSrc = addr as Ipv4;
+  // The quoted TCP/UDP header: port, and the checksum (pseudo header address + port).
+  const l4 = q.proto === IPPROTO_TCP || q.proto === IPPROTO_UDP ? q.l4Off : -1;
+  if (l4 >= 0 && q.fragOffset === 0 && l4 + 4 <= q.l3End) {
+    const pAt = l4 + (dst ? 2 : 0);
+    const oldPort = readU16(buf, pAt);
+    writeU16(buf, pAt, port);
+    ic = checksumUpdate16(ic, oldPort, port);
+    if (dst) q.dport = port;
+    else q.sport = port;
+    const at = l4ChecksumAt(q);
+    const udp = q.proto === IPPROTO_UDP;
+    const hc = at >= 0 ? readU16(buf, at) : 0;
+    if (at >= 0 && !(udp && hc === 0)) {
+      let c = checksumUpdate16(checksumUpdate32(hc, oldAddr, addr), oldPort, port);
+      if (udp && c === 0) c = 0xffff;
+      writeU16(buf, at, c);
+      ic = checksumUpdate16(ic, hc, c);
+      q.l4Checksum = c;
+    }
+  }
+  writeU16(buf, m.l4Off + 2, ic);
+  m.l4Checksum = ic;
 }

@@ -9,6 +9,11 @@ export type BackendCounter = readonly [label: string, value: number | string];
 
 export interface PortBackend {
   readonly name: string;
+  /**
+   * The largest IPv4 packet the attached link carries (the interface MTU, Ethernet header and
+   * tag not counted), if the backend knows it; the engine assumes 1500 otherwise.
+   */
+  readonly mtu?: number;
   /** Sends one frame out. The caller may reuse `frame` after the call returns. */
   transmit(frame: Uint8Array, len: number): void;
   /** Starts delivering received frames to `rx` (one receiver at a time). */

@@ -35,8 +35,8 @@ export const REAL3_MAC = mac('02:00:00:00:02:12');
 export class FakePort implements PortBackend {
   readonly sent: Buffer[] = [];
   private rx: FrameHandler | null = null;
-  /** `log` (shared by a rig's ports) records [port, frame] in transmission order. */
-  constructor(readonly name: string, readonly port = 0, readonly log: [number, Buffer][] | null = null) {}
+  /** `log` (shared by a rig's ports) records [port, frame] in transmission order; `mtu` is what the port reports (none: 1500). */
+  constructor(readonly name: string, readonly port = 0, readonly log: [number, Buffer][] | null = null, readonly mtu?: number) {}
   transmit(frame: Uint8Array, len: number): void {
     const copy = Buffer.from(frame.subarray(0, len));
     this.sent.push(copy);
@@ -71,13 +71,14 @@ export interface Rig {
   log: [number, Buffer][];
 }
 
-export function rig(cfg: RunningConfig, opts: EngineOptions = {}): Rig {
+/** `mtus`: the MTU some ports report, by port. */
+export function rig(cfg: RunningConfig, opts: EngineOptions = {}, mtus: Record<number, number> = {}): Rig {
   const clock = new VirtualClock();
   const engine = new Engine(clock, { baseMac: ME }, { sessionCapacity: 4096, ...opts });
   const ports: FakePort[] = [];
   const log: [number, Buffer][] = [];
   for (let p = 1; p <= 16; p++) {
-    ports[p] = new FakePort(`p${p}`, p, log);
+    ports[p] = new FakePort(`p${p}`, p, log, mtus[p]);
     engine.attach(p, ports[p]!);
   }
   engine.configure(cfg);
