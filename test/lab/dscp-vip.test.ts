@@ -2,23 +2,18 @@
 // appliance port 1 by a stand-in for the appliance (what the l3dsr-dscp engine sends: the
 // client's packet readdressed to the RIP, ports kept, marked with the service's DSCP).
 import { describe, expect, it } from 'vitest';
-import { formatIpv4, ipv4, mac } from '../../src/net/addr.js';
+import { formatIpv4, ipv4 } from '../../src/net/addr.js';
 import {
   DECODE_VERIFY_IP_CHECKSUM, DECODE_VERIFY_L4_CHECKSUM, DropReason, IPPROTO_TCP, IPPROTO_UDP, PacketMeta, TCP_ACK, TCP_RST,
-  TCP_SYN, buildTcpFrame, buildUdpFrame, decodeFrame, type TcpOptionSpec,
+  TCP_SYN, buildTcpFrame, buildUdpFrame, decodeFrame,
 } from '../../src/packet/index.js';
 import { defaultLab, type LabWorld } from '../../src/lab/index.js';
-import { APPLIANCE_IP, APPLIANCE_MAC, FakeAppliance, record, type Seen } from './helpers.js';
+import {
+  APPLIANCE_IP, APPLIANCE_MAC, CLIENT, CLIENT_SYN_OPTIONS, FakeAppliance, RIP1, ROUTER_C1, VIP, record, type Seen,
+} from './helpers.js';
 
-const VIP = ipv4('192.168.193.50');
-const RIP1 = ipv4('192.168.211.150');
-const CLIENT = ipv4('192.168.212.225');
-const ROUTER_C1 = mac('00:00:5e:00:01:c1');
 const DSCP = 10;
 const TOS = DSCP << 2; // 0x28
-const CLIENT_SYN_OPTIONS: TcpOptionSpec[] = [
-  { kind: 'mss', value: 1460 }, { kind: 'nop' }, { kind: 'wscale', value: 8 }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'sackOK' },
-];
 
 /** The client's SYN as the appliance forwards it in l3dsr-dscp: to the RIP, ports kept, marked. */
 function markedSyn(tos = TOS, dst = RIP1, ecn = 0): Uint8Array {

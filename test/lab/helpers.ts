@@ -2,7 +2,7 @@
 import { ipv4, mac, type Ipv4, type Mac } from '../../src/net/addr.js';
 import {
   ARP_REQUEST, DECODE_VERIFY_IP_CHECKSUM, DECODE_VERIFY_L4_CHECKSUM, DropReason, ETHERTYPE_ARP, PacketMeta,
-  buildArpFrame, decodeFrame,
+  buildArpFrame, decodeFrame, type TcpOptionSpec,
 } from '../../src/packet/index.js';
 import type { LabWorld } from '../../src/lab/index.js';
 import type { PortBackend } from '../../src/ports/backend.js';
@@ -57,6 +57,17 @@ export function tcpOptionShape(s: Seen): string {
 
 export const APPLIANCE_MAC = mac('00:06:c4:90:03:93');
 export const APPLIANCE_IP = ipv4('192.168.193.181');
+
+// The default lab's service, server1 and client, as the appliance's packets to the reals carry them.
+export const VIP = ipv4('192.168.193.50');
+export const RIP1 = ipv4('192.168.211.150');
+export const CLIENT = ipv4('192.168.212.225');
+/** The router's MAC on the appliance's side. */
+export const ROUTER_C1 = mac('00:00:5e:00:01:c1');
+/** The lab client's (Windows) SYN options. */
+export const CLIENT_SYN_OPTIONS: TcpOptionSpec[] = [
+  { kind: 'mss', value: 1460 }, { kind: 'nop' }, { kind: 'wscale', value: 8 }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'sackOK' },
+];
 
 /**
  * Stands in for the appliance on a lab port: answers ARP for its addresses, records what it

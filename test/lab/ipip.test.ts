@@ -1,21 +1,15 @@
 // IP-in-IP on the real servers, driven from appliance port 1 by a stand-in for the appliance
 // (what the l3dsr-iptunnel engine and its health checks send).
 import { describe, expect, it } from 'vitest';
-import { formatIpv4, formatMac, ipv4, mac } from '../../src/net/addr.js';
+import { formatIpv4, formatMac, ipv4 } from '../../src/net/addr.js';
 import {
   ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, ICMP_PROTO_UNREACH, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST,
   TCP_SYN, buildIpipFrame, buildTcpFrame, buildUdpFrame, type TcpOptionSpec,
 } from '../../src/packet/index.js';
 import { defaultLab, type LabWorld } from '../../src/lab/index.js';
-import { APPLIANCE_IP, APPLIANCE_MAC, FakeAppliance, record, tcpOptionShape, tcpOptions, type Seen } from './helpers.js';
-
-const VIP = ipv4('192.168.193.50');
-const RIP1 = ipv4('192.168.211.150');
-const CLIENT = ipv4('192.168.212.225');
-const ROUTER_C1 = mac('00:00:5e:00:01:c1');
-const CLIENT_SYN_OPTIONS: TcpOptionSpec[] = [
-  { kind: 'mss', value: 1460 }, { kind: 'nop' }, { kind: 'wscale', value: 8 }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'sackOK' },
-];
+import {
+  APPLIANCE_IP, APPLIANCE_MAC, CLIENT, CLIENT_SYN_OPTIONS, FakeAppliance, RIP1, ROUTER_C1, VIP, record, tcpOptionShape, tcpOptions, type Seen,
+} from './helpers.js';
 
 /** Wraps an inner IPv4 frame for `rip` as the appliance does (outer 192.168.193.181 -> RIP, to the router). */
 function tunnel(inner: Uint8Array, rip = RIP1): Uint8Array {

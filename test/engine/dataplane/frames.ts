@@ -4,7 +4,11 @@ import {
   buildArpFrame, buildIcmpEchoFrame, buildTcpFrame, buildUdpFrame, TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN,
   type TcpFrameSpec, type UdpFrameSpec,
 } from '../../../src/packet/index.js';
-import { CLIENT, CLIENT_SIDE_MAC, ME, ME_IP, ROUTER_IP, ROUTER_MAC, VIP, takeAll, type Rig } from './harness.js';
+import type { EngineOptions } from '../../../src/engine/index.js';
+import {
+  CLIENT, CLIENT_SIDE_MAC, ME, ME_IP, REAL1, REAL1_MAC, REAL2, REAL2_MAC, REAL3, REAL3_MAC, ROUTER_IP, ROUTER_MAC, SRV_IP, VIP,
+  labConfig, rig, takeAll, type LabSpec, type Rig,
+} from './harness.js';
 
 export { TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN };
 
@@ -51,4 +55,14 @@ export function primeRouter(r: Rig, port = 1): void {
 export function primeHost(r: Rig, port: number, hostMac: number, hostIp: number, ownIp: number, vlanId?: number): void {
   r.ports[port]!.inject(arpRequest(hostMac, hostIp, ownIp, vlanId));
   takeAll(r);
+}
+
+/** A lab-config rig with the router and the three reals' hosts already known (ARP, MAC table). */
+export function primedSlbRig(spec: LabSpec = {}, opts: EngineOptions = {}): Rig {
+  const r = rig(labConfig(spec), opts);
+  primeRouter(r);
+  primeHost(r, 3, REAL1_MAC, REAL1, SRV_IP);
+  primeHost(r, 3, REAL2_MAC, REAL2, SRV_IP);
+  primeHost(r, 3, REAL3_MAC, REAL3, SRV_IP);
+  return r;
 }

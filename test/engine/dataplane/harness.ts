@@ -2,6 +2,7 @@
 // transmits, a virtual clock, configurations built from defaultConfig() + objects, and the
 // reference scenario (file 000) through the shell.
 
+import { expect } from 'vitest';
 import type { HcId, RealConfig, RealId, RunningConfig, SlbConfig, PbId, FilterId, LbMethod, NatMode } from '../../../src/config/model.js';
 import { ANY_PREFIX, defaultConfig, newHealthCheck, newPortBoundary, newReal, newSlb, newFilter } from '../../../src/config/defaults.js';
 import { Engine, type EngineOptions } from '../../../src/engine/index.js';
@@ -89,6 +90,14 @@ export function rig(cfg: RunningConfig, opts: EngineOptions = {}, mtus: Record<n
 export function takeAll(r: Rig): [number, Buffer][] {
   for (let p = 1; p <= 16; p++) r.ports[p]!.take();
   return r.log.splice(0);
+}
+
+/** The single frame sent since the last take, decoded (checksums verified), and forgets it. */
+export function sentOne(r: Rig): { port: number; frame: Buffer; m: PacketMeta } {
+  const sent = takeAll(r);
+  expect(sent.length).toBe(1);
+  const [port, frame] = sent[0]!;
+  return { port, frame, m: decode(frame) };
 }
 
 export function decode(frame: Uint8Array, verify = true): PacketMeta {

@@ -10,25 +10,14 @@ import {
   type IpMeta,
 } from '../../../src/packet/index.js';
 import {
-  CLIENT, ME, REAL1, REAL1_MAC, REAL2, REAL2_MAC, ROUTER_MAC, SRV_IP, VIP, decode, ipBytes, labConfig, rig, takeAll,
+  CLIENT, ME, REAL1, REAL1_MAC, REAL2, REAL2_MAC, ROUTER_MAC, SRV_IP, VIP, decode, ipBytes, takeAll,
   type LabSpec, type Rig,
+  sentOne,
 } from './harness.js';
-import { TCP_ACK, TCP_SYN, clientTcp, clientUdp, primeHost, primeRouter } from './frames.js';
+import { TCP_ACK, TCP_SYN, clientTcp, clientUdp, primedSlbRig } from './frames.js';
 
 function natRig(spec: LabSpec = {}): Rig {
-  const r = rig(labConfig({ natMode: 'nat', reals: [{ id: 1, rip: REAL1, rport: 8080 }], ...spec }));
-  primeRouter(r);
-  primeHost(r, 3, REAL1_MAC, REAL1, SRV_IP);
-  primeHost(r, 3, REAL2_MAC, REAL2, SRV_IP);
-  return r;
-}
-
-/** The single frame sent, decoded (outer IP and ICMP/TCP/UDP checksums verified). */
-function one(r: Rig): { port: number; frame: Buffer; m: PacketMeta } {
-  const sent = takeAll(r);
-  expect(sent.length).toBe(1);
-  const [port, frame] = sent[0]!;
-  return { port, frame, m: decode(frame) };
+  return primedSlbRig({ natMode: 'nat', reals: [{ id: 1, rip: REAL1, rport: 8080 }], ...spec });
 }
 
 /** The quoted datagram of a decoded ICMP error: its bytes. */
@@ -51,7 +40,7 @@ function snapshot(r: Rig, sid: number): unknown {
 function openTcp(r: Rig, cport: number): { syn: Buffer; fwd: Buffer; sid: number } {
   const syn = clientTcp(cport, TCP_SYN);
   r.ports[1]!.inject(syn);
-  const fwd = one(r);
+  const fwd = sentOne(r);
   expect(fwd.port).toBe(3);
   expect([fwd.m.ipSrc, fwd.m.ipDst, fwd.m.sport, fwd.m.dport]).toEqual([CLIENT, REAL1, cport, 8080]);
   const sid = r.engine.sessions.lookupOrig(r.clock.now(), IPPROTO_TCP, CLIENT, cport, VIP, 80);
@@ -72,7 +61,7 @@ describe('ICMP errors of NAT sessions, from the real\'s side', () => {
       dstMac: ME, srcMac: REAL1_MAC, src: REAL1, dst: CLIENT, type: ICMP_DEST_UNREACH, code: ICMP_PORT_UNREACH,
       original: fwd, quoteLen: 548,
     }));
-    const out = one(r); // the ICMP checksum and the outer IP checksum verified by decode()
+    const out = sentOne(r); // the ICMP checksum and the outer IP checksum verified by decode()
     expect(out.port).toBe(1);
     const m = out.m;
     expect([m.dstMac, m.srcMac, m.proto, m.ipSrc, m.ipDst, m.icmpType, m.icmpCode])
@@ -97,7 +86,7 @@ describe('ICMP errors of NAT sessions, from the real\'s side', () => {
       dstMac: ME, srcMac: REAL1_MAC, src: REAL1, dst: CLIENT, type: ICMP_DEST_UNREACH, code: ICMP_FRAG_NEEDED,
       rest: 1400, original: fwd,
     }));
-    const out = one(r);
+    const out = sentOne(r);
     const m = out.m;
     expect(out.port).toBe(1);
     expect([m.ipSrc, m.ipDst, m.icmpType, m.icmpCode]).toEqual([VIP, CLIENT, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED]);
@@ -117,7 +106,7 @@ describe('ICMP errors of NAT sessions, from the real\'s side', () => {
     r.ports[3]!.inject(buildIcmpErrorFrame({
       dstMac: ME, srcMac: REAL2_MAC, src: REAL2, dst: CLIENT, type: ICMP_TIME_EXCEEDED, code: 0, original: fwd,
     }));
-    const out = one(r);
+    const out = sentOne(r);
     expect([out.port, out.m.ipSrc, out.m.ipDst, out.m.icmpType]).toEqual([1, VIP, CLIENT, ICMP_TIME_EXCEEDED]);
     expect(quoted(out.frame, out.m).equals(ipBytes(syn).subarray(0, 28))).toBe(true);
     expect(snapshot(r, sid)).toEqual(before);
@@ -127,13 +116,13 @@ describe('ICMP errors of NAT sessions, from the real\'s side', () => {
     const r = natRig({ reals: [{ id: 1, rip: REAL1, rport: 5300 }], vips: [{ protocol: 'udp', vport: 53 }], filters: [] });
     const dgram = clientUdp(5353);
     r.ports[1]!.inject(dgram);
-    const fwd = one(r);
+    const fwd = sentOne(r);
     expect([fwd.m.ipDst, fwd.m.dport]).toEqual([REAL1, 5300]);
     r.ports[3]!.inject(buildIcmpErrorFrame({
       dstMac: ME, srcMac: REAL1_MAC, src: REAL1, dst: CLIENT, type: ICMP_DEST_UNREACH, code: ICMP_PORT_UNREACH,
       original: fwd.frame, quoteLen: 548,
     }));
-    const out = one(r);
+    const out = sentOne(r);
     expect([out.m.ipSrc, out.m.ipDst, out.m.inner.proto, out.m.inner.dport]).toEqual([VIP, CLIENT, IPPROTO_UDP, 53]);
     expect(quoted(out.frame, out.m).equals(ipBytes(dgram))).toBe(true);
     expect(innerL4Ok(out.frame, out.m.inner)).toBe(true);
@@ -146,7 +135,7 @@ describe('ICMP errors of NAT sessions, from the real\'s side', () => {
       dstMac: ME, srcMac: REAL1_MAC, src: REAL1, dst: CLIENT, type: ICMP_DEST_UNREACH, code: ICMP_PORT_UNREACH,
       original: fwd, quoteLen: 20 + 18,
     }));
-    const out = one(r);
+    const out = sentOne(r);
     expect(quoted(out.frame, out.m).equals(ipBytes(syn).subarray(0, 38))).toBe(true);
   });
 
@@ -179,7 +168,7 @@ describe('ICMP errors of NAT sessions, from the client\'s side', () => {
       flags: TCP_SYN | TCP_ACK, payload: 'hello',
     });
     r.ports[3]!.inject(synAck);
-    const back = one(r);
+    const back = sentOne(r);
     expect([back.port, back.m.ipSrc, back.m.sport]).toEqual([1, VIP, 80]);
     r.clock.advance(2000);
     takeAll(r);
@@ -189,7 +178,7 @@ describe('ICMP errors of NAT sessions, from the client\'s side', () => {
       dstMac: ME, srcMac: ROUTER_MAC, src: CLIENT, dst: VIP, type: ICMP_DEST_UNREACH, code: ICMP_FRAG_NEEDED, rest: 1280,
       original: back.frame, quoteLen: 548,
     }));
-    const out = one(r);
+    const out = sentOne(r);
     const m = out.m;
     expect(out.port).toBe(3);
     expect([m.dstMac, m.ipSrc, m.ipDst, m.icmpType, m.icmpCode, readU16(out.frame, m.l4Off + 6)])
@@ -211,7 +200,7 @@ describe('ICMP errors handled as before', () => {
     });
     const pkts = r.engine.stats.slbPackets, routed = r.engine.stats.routed;
     r.ports[3]!.inject(err);
-    const out = one(r);
+    const out = sentOne(r);
     expect([out.port, out.m.ipSrc, out.m.ipDst, out.m.ttl]).toEqual([1, REAL1, CLIENT, 63]);
     expect(quoted(out.frame, out.m).equals(ipBytes(other).subarray(0, 28))).toBe(true);
     expect(r.engine.stats.slbPackets).toBe(pkts);
@@ -234,7 +223,7 @@ describe('ICMP errors handled as before', () => {
     const r = natRig({ natMode: 'dsr', reals: [{ id: 2, rip: REAL2 }] });
     const syn = clientTcp(43040, TCP_SYN);
     r.ports[1]!.inject(syn);
-    const fwd = one(r);
+    const fwd = sentOne(r);
     expect([fwd.port, fwd.m.ipDst]).toEqual([3, VIP]);
     const sid = r.engine.sessions.lookupOrig(r.clock.now(), IPPROTO_TCP, CLIENT, 43040, VIP, 80);
     const before = snapshot(r, sid);
@@ -243,7 +232,7 @@ describe('ICMP errors handled as before', () => {
     r.ports[3]!.inject(buildIcmpErrorFrame({
       dstMac: ME, srcMac: REAL2_MAC, src: REAL2, dst: CLIENT, type: ICMP_DEST_UNREACH, code: ICMP_PORT_UNREACH, original: fwd.frame,
     }));
-    const out = one(r);
+    const out = sentOne(r);
     expect([out.port, out.m.ipSrc, out.m.ipDst, out.m.ttl]).toEqual([1, REAL2, CLIENT, 63]);
     expect(quoted(out.frame, out.m).equals(ipBytes(syn).subarray(0, 28))).toBe(true);
     expect(r.engine.stats.slbPackets).toBe(pkts);

@@ -9,41 +9,25 @@ import {
   buildTcpFrame, buildUdpFrame, verifyIpv4Checksum, verifyL4Checksum,
 } from '../../../src/packet/index.js';
 import {
-  CLIENT, ME, REAL1, REAL1_MAC, REAL2, REAL2_MAC, REAL3, REAL3_MAC, ROUTER_MAC, SRV_IP, VIP,
-  decode, ipBytes, labConfig, rig, takeAll, type LabSpec, type Rig,
+  CLIENT, ME, REAL1, REAL1_MAC, REAL2, REAL2_MAC, REAL3, ROUTER_MAC, SRV_IP, VIP,
+  decode, ipBytes, labConfig, rig, takeAll, type Rig,
+  sentOne,
 } from './harness.js';
-import { TCP_ACK, TCP_FIN, TCP_SYN, clientTcp, clientUdp, primeHost, primeRouter } from './frames.js';
+import { TCP_ACK, TCP_FIN, TCP_SYN, clientTcp, clientUdp, primeHost, primeRouter, primedSlbRig } from './frames.js';
 
 const R = (n: number) => n as RealId;
-
-function slbRig(spec: LabSpec = {}, opts = {}): Rig {
-  const r = rig(labConfig(spec), opts);
-  primeRouter(r);
-  primeHost(r, 3, REAL1_MAC, REAL1, SRV_IP);
-  primeHost(r, 3, REAL2_MAC, REAL2, SRV_IP);
-  primeHost(r, 3, REAL3_MAC, REAL3, SRV_IP);
-  return r;
-}
-
-/** The single frame sent, decoded (checksums verified). */
-function one(r: Rig): { port: number; frame: Buffer; m: PacketMeta } {
-  const sent = takeAll(r);
-  expect(sent.length).toBe(1);
-  const [port, frame] = sent[0]!;
-  return { port, frame, m: decode(frame) };
-}
 
 /** For IP-in-IP output: the real (outer destination) a client segment went to. */
 function realOf(r: Rig, frame: Buffer): number {
   r.ports[1]!.inject(frame);
-  const { m } = one(r);
+  const { m } = sentOne(r);
   expect(m.proto).toBe(IPPROTO_IPIP);
   return m.ipDst;
 }
 
 describe('scheduling', () => {
   it('rr alternates between two reals', () => {
-    const r = slbRig();
+    const r = primedSlbRig();
     const got = [1, 2, 3, 4, 5, 6].map((i) => realOf(r, clientTcp(40000 + i, TCP_SYN)));
     expect(got).toEqual([REAL1, REAL2, REAL1, REAL2, REAL1, REAL2]);
     expect(r.engine.runtime.real('web', R(1))).toMatchObject({ currentSessions: 3, totalSessions: 3 });
@@ -52,7 +36,7 @@ describe('scheduling', () => {
   });
 
   it('sends the later segments of a flow to the real its SYN went to', () => {
-    const r = slbRig();
+    const r = primedSlbRig();
     const a = realOf(r, clientTcp(41000, TCP_SYN));
     const b = realOf(r, clientTcp(41001, TCP_SYN));
     expect(a).not.toBe(b);
@@ -65,7 +49,7 @@ describe('scheduling', () => {
 
   it('maglev keeps flows on their real, and a real going down moves only its own flows', () => {
     const reals = [{ id: 1, rip: REAL1 }, { id: 2, rip: REAL2 }, { id: 3, rip: REAL3 }];
-    const r = slbRig({ lbMethod: 'maglev', reals });
+    const r = primedSlbRig({ lbMethod: 'maglev', reals });
     const first = new Map<number, number>();
     for (let i = 0; i < 300; i++) first.set(i, realOf(r, clientTcp(20000 + i, TCP_SYN)));
     const counts = [REAL1, REAL2, REAL3].map((x) => [...first.values()].filter((v) => v === x).length);
@@ -86,7 +70,7 @@ describe('scheduling', () => {
 
   it('skips disabled reals, reals at maxConns, and uses a backup only when no primary is left', () => {
     const reals = [{ id: 1, rip: REAL1, maxConns: 2 }, { id: 2, rip: REAL2, status: 'disable' as const }, { id: 3, rip: REAL3, backup: true }];
-    const r = slbRig({ reals });
+    const r = primedSlbRig({ reals });
     expect(realOf(r, clientTcp(42000, TCP_SYN))).toBe(REAL1);
     expect(realOf(r, clientTcp(42001, TCP_SYN))).toBe(REAL1);
     // real 1 is full: the backup takes over
@@ -103,10 +87,10 @@ describe('scheduling', () => {
 
 describe('NAT modes', () => {
   it('nat rewrites VIP:vport to RIP:rport and the replies back, with valid checksums', () => {
-    const r = slbRig({ natMode: 'nat', reals: [{ id: 1, rip: REAL1, rport: 8080 }] });
+    const r = primedSlbRig({ natMode: 'nat', reals: [{ id: 1, rip: REAL1, rport: 8080 }] });
     const syn = clientTcp(43000, TCP_SYN);
     r.ports[1]!.inject(syn);
-    const out = one(r); // decode() verifies IP and TCP checksums
+    const out = sentOne(r); // decode() verifies IP and TCP checksums
     expect(out.port).toBe(3);
     expect([out.m.dstMac, out.m.srcMac, out.m.ipSrc, out.m.ipDst, out.m.sport, out.m.dport, out.m.ttl])
       .toEqual([REAL1_MAC, ME, CLIENT, REAL1, 43000, 8080, 64]);
@@ -118,7 +102,7 @@ describe('NAT modes', () => {
       flags: TCP_SYN | TCP_ACK, payload: 'hello',
     });
     r.ports[3]!.inject(synAck);
-    const back = one(r);
+    const back = sentOne(r);
     expect(back.port).toBe(1);
     expect([back.m.dstMac, back.m.ipSrc, back.m.ipDst, back.m.sport, back.m.dport, back.m.seq]).toEqual([ROUTER_MAC, VIP, CLIENT, 80, 43000, 5000]);
     expect(back.frame.subarray(back.m.payloadOff, back.m.payloadOff + 5).toString()).toBe('hello');
@@ -126,25 +110,25 @@ describe('NAT modes', () => {
     const sid = s.lookupOrig(r.clock.now(), IPPROTO_TCP, CLIENT, 43000, VIP, 80);
     expect(s.state(sid)).toBe(2); // SYN_RECV: both directions tracked
     r.ports[1]!.inject(clientTcp(43000, TCP_ACK, { seq: 276011401, ack: 5001 }));
-    expect(one(r).m.dport).toBe(8080);
+    expect(sentOne(r).m.dport).toBe(8080);
     expect(s.state(sid)).toBe(3); // ESTABLISHED
   });
 
   it('nat with rport 0 keeps the port and translates UDP too', () => {
-    const r = slbRig({ natMode: 'nat', reals: [{ id: 1, rip: REAL1 }], vips: [{ protocol: 'udp', vport: 53 }], filters: [] });
+    const r = primedSlbRig({ natMode: 'nat', reals: [{ id: 1, rip: REAL1 }], vips: [{ protocol: 'udp', vport: 53 }], filters: [] });
     r.ports[1]!.inject(clientUdp(5353));
-    const out = one(r);
+    const out = sentOne(r);
     expect([out.m.proto, out.m.ipDst, out.m.dport]).toEqual([IPPROTO_UDP, REAL1, 53]);
     r.ports[3]!.inject(buildUdpFrame({ dstMac: ME, srcMac: REAL1_MAC, src: REAL1, dst: CLIENT, sport: 53, dport: 5353, payload: 'answer' }));
-    const back = one(r);
+    const back = sentOne(r);
     expect([back.m.ipSrc, back.m.sport, back.m.ipDst]).toEqual([VIP, 53, CLIENT]);
   });
 
   it('dsr rewrites only the destination MAC', () => {
-    const r = slbRig({ natMode: 'dsr', reals: [{ id: 2, rip: REAL2 }] });
+    const r = primedSlbRig({ natMode: 'dsr', reals: [{ id: 2, rip: REAL2 }] });
     const syn = clientTcp(44000, TCP_SYN);
     r.ports[1]!.inject(syn);
-    const out = one(r);
+    const out = sentOne(r);
     expect(out.port).toBe(3);
     expect([out.m.dstMac, out.m.srcMac]).toEqual([REAL2_MAC, ME]);
     expect(ipBytes(out.frame).equals(ipBytes(syn))).toBe(true);
@@ -152,7 +136,7 @@ describe('NAT modes', () => {
   });
 
   it('dsr needs the real on a connected network', () => {
-    const r = slbRig({ natMode: 'dsr', reals: [{ id: 1, rip: ipv4('172.20.0.5') }] });
+    const r = primedSlbRig({ natMode: 'dsr', reals: [{ id: 1, rip: ipv4('172.20.0.5') }] });
     r.ports[1]!.inject(clientTcp(44001, TCP_SYN));
     expect(takeAll(r)).toEqual([]);
     expect(r.engine.stats.dropsByName()['no-route']).toBe(1);
@@ -162,10 +146,10 @@ describe('NAT modes', () => {
     verifyL4Checksum(o.frame, o.m.l4Off, o.m.l3End - o.m.l4Off, o.m.ipSrc, o.m.ipDst, IPPROTO_TCP);
 
   it('l3dsr-dscp sends to the RIP marked with the service\'s DSCP: destination, TOS and checksums change, nothing else', () => {
-    const r = slbRig({ natMode: 'l3dsr-dscp', dscp: 46, reals: [{ id: 1, rip: REAL1 }] });
+    const r = primedSlbRig({ natMode: 'l3dsr-dscp', dscp: 46, reals: [{ id: 1, rip: REAL1 }] });
     const syn = clientTcp(45000, TCP_SYN);
     r.ports[1]!.inject(syn);
-    const out = one(r);
+    const out = sentOne(r);
     expect(out.m.dstMac).toBe(REAL1_MAC);
     expect(out.m.tos >> 2).toBe(46);
     expect([out.m.ipSrc, out.m.ipDst, out.m.sport, out.m.dport]).toEqual([CLIENT, REAL1, 45000, 80]);
@@ -183,7 +167,7 @@ describe('NAT modes', () => {
     const r = rig({ ...base, routes: { ...base.routes, networks: [...base.routes.networks, { dest: { addr: ipv4('172.30.0.0'), len: 16 }, gateway: gw, priority: 10, hc: null, description: '' }] } });
     primeHost(r, 4, gwMac, gw, SRV_IP, 211);
     r.ports[1]!.inject(clientTcp(45100, TCP_SYN));
-    const out = one(r);
+    const out = sentOne(r);
     expect([out.port, out.m.dstMac, out.m.ipSrc, out.m.ipDst, out.m.tos >> 2]).toEqual([4, gwMac, CLIENT, rip, 12]);
     expect(tcpChecksumOk(out)).toBe(true);
   });
@@ -195,7 +179,7 @@ describe('NAT modes', () => {
     primeHost(r, 4, gwMac, gw, SRV_IP, 211);
     const syn = clientTcp(46000, TCP_SYN);
     r.ports[1]!.inject(syn);
-    const out = one(r);
+    const out = sentOne(r);
     expect([out.port, out.m.vlanId, out.m.dstMac, out.m.ipSrc, out.m.ipDst]).toEqual([4, 211, gwMac, SRV_IP, ipv4('172.30.0.9')]);
     expect(Buffer.from(out.frame.subarray(out.m.l4Off, out.m.l3End)).equals(ipBytes(syn))).toBe(true);
   });
@@ -203,13 +187,13 @@ describe('NAT modes', () => {
 
 describe('health', () => {
   it('no healthy real: TCP gets a RST, UDP an ICMP port unreachable', () => {
-    const r = slbRig({ healthCheck: true, vips: [{ protocol: 'tcp', vport: 80 }, { protocol: 'udp', vport: 53 }], filters: [] });
+    const r = primedSlbRig({ healthCheck: true, vips: [{ protocol: 'tcp', vport: 80 }, { protocol: 'udp', vport: 53 }], filters: [] });
     expect(r.engine.runtime.real('web', R(1)).health).toBe('DEACT');
     r.ports[1]!.inject(clientTcp(47000, TCP_SYN));
-    const rst = one(r);
+    const rst = sentOne(r);
     expect([rst.m.ipSrc, rst.m.sport, rst.m.tcpFlags, rst.m.ack]).toEqual([VIP, 80, TCP_RST | TCP_ACK, 276011401]);
     r.ports[1]!.inject(clientUdp(47001));
-    const icmp = one(r);
+    const icmp = sentOne(r);
     expect([icmp.m.proto, icmp.m.icmpType, icmp.m.icmpCode, icmp.m.ipSrc, icmp.m.ipDst]).toEqual([IPPROTO_ICMP, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, VIP, CLIENT]);
     expect(r.engine.stats.dropsByName()['no-healthy-real']).toBe(2);
     expect(r.engine.runtime.serviceHealth('web')).toBe('DEACT');
@@ -220,22 +204,22 @@ describe('health', () => {
   });
 
   it('outside the port boundary a UDP datagram to the VIP gets ICMP port unreachable and no session', () => {
-    const r = slbRig({ boundaryPorts: null, vips: [{ protocol: 'udp', vport: 53 }], filters: [] });
+    const r = primedSlbRig({ boundaryPorts: null, vips: [{ protocol: 'udp', vport: 53 }], filters: [] });
     r.ports[1]!.inject(clientUdp(47200));
-    const icmp = one(r);
+    const icmp = sentOne(r);
     expect([icmp.m.proto, icmp.m.icmpType, icmp.m.icmpCode, icmp.m.ipSrc, icmp.m.ipDst, icmp.m.inner.dport]).toEqual([IPPROTO_ICMP, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, VIP, CLIENT, 53]);
     expect(r.engine.sessions.size).toBe(0);
     expect(r.engine.stats.dropsByName()['no-boundary']).toBe(1);
   });
 
   it('fail-action drop answers nothing', () => {
-    const r = slbRig({ healthCheck: true, failAction: 'drop' });
+    const r = primedSlbRig({ healthCheck: true, failAction: 'drop' });
     r.ports[1]!.inject(clientTcp(47100, TCP_SYN));
     expect(takeAll(r)).toEqual([]);
   });
 
   it('graceful shutdown keeps the sessions of a real going down but gives it no new ones', () => {
-    const r = slbRig();
+    const r = primedSlbRig();
     const a = realOf(r, clientTcp(48000, TCP_SYN));
     expect(a).toBe(REAL1);
     r.clock.advance(2000);
@@ -246,14 +230,14 @@ describe('health', () => {
   });
 
   it('a real going down without graceful shutdown loses its sessions', () => {
-    const r = slbRig();
+    const r = primedSlbRig();
     expect(realOf(r, clientTcp(49000, TCP_SYN))).toBe(REAL1);
     r.engine.setRealHealth('web', R(1), false, 'timeout', false);
     expect(r.engine.runtime.real('web', R(1)).currentSessions).toBe(0);
     expect(r.engine.runtime.sessions()).toEqual([]);
     // The next segment of that connection has no session: the appliance resets it.
     r.ports[1]!.inject(clientTcp(49000, TCP_ACK, { seq: 276011401, ack: 99 }));
-    const rst = one(r);
+    const rst = sentOne(r);
     expect([rst.m.ipSrc, rst.m.tcpFlags, rst.m.seq]).toEqual([VIP, TCP_RST, 99]);
     expect(r.engine.stats.dropsByName()['no-session']).toBe(1);
   });
@@ -261,7 +245,7 @@ describe('health', () => {
 
 describe('sticky', () => {
   it('keeps a client on its real across connections until the sticky time passes', () => {
-    const r = slbRig({ stickyTime: 60 });
+    const r = primedSlbRig({ stickyTime: 60 });
     const other = ipv4('192.168.212.226');
     expect(realOf(r, clientTcp(50000, TCP_SYN))).toBe(REAL1);
     expect(realOf(r, clientTcp(50001, TCP_SYN))).toBe(REAL1);
@@ -275,7 +259,7 @@ describe('sticky', () => {
   });
 
   it('does not stick to a real that went down', () => {
-    const r = slbRig({ stickyTime: 60 });
+    const r = primedSlbRig({ stickyTime: 60 });
     expect(realOf(r, clientTcp(50100, TCP_SYN))).toBe(REAL1);
     r.engine.setRealHealth('web', R(1), false, 'timeout', true);
     expect(realOf(r, clientTcp(50101, TCP_SYN))).toBe(REAL2);
@@ -284,7 +268,7 @@ describe('sticky', () => {
 
 describe('sessions', () => {
   it('expire on virtual time by TCP state and protocol', () => {
-    const r = slbRig({ vips: [{ protocol: 'tcp', vport: 80 }, { protocol: 'udp', vport: 53 }], filters: [] });
+    const r = primedSlbRig({ vips: [{ protocol: 'tcp', vport: 80 }, { protocol: 'udp', vport: 53 }], filters: [] });
     r.ports[1]!.inject(clientTcp(51000, TCP_SYN)); // SYN_SENT: tcp-syn 60 s
     r.ports[1]!.inject(clientTcp(51001, TCP_SYN));
     r.ports[1]!.inject(clientTcp(51001, TCP_ACK, { seq: 276011401 })); // ESTABLISHED: tcp 3600 s
@@ -304,7 +288,7 @@ describe('sessions', () => {
   });
 
   it('use the service\'s session timeout when it has one', () => {
-    const r = slbRig({ sessionTimeout: 5 });
+    const r = primedSlbRig({ sessionTimeout: 5 });
     r.ports[1]!.inject(clientTcp(52000, TCP_SYN));
     r.ports[1]!.inject(clientTcp(52000, TCP_ACK, { seq: 276011401 }));
     takeAll(r);
@@ -315,7 +299,7 @@ describe('sessions', () => {
   });
 
   it('CPS counts the new sessions of the last second', () => {
-    const r = slbRig();
+    const r = primedSlbRig();
     for (let i = 0; i < 5; i++) r.ports[1]!.inject(clientTcp(53000 + i, TCP_SYN));
     takeAll(r);
     expect(r.engine.runtime.cps('web')).toBe(5);
@@ -324,7 +308,7 @@ describe('sessions', () => {
   });
 
   it('survive a reconfiguration that keeps the service and its reals', () => {
-    const r = slbRig();
+    const r = primedSlbRig();
     expect(realOf(r, clientTcp(54000, TCP_SYN))).toBe(REAL1);
     const cfg = labConfig({ stickyTime: 30, slb: { description: 'changed' } });
     r.engine.configure(cfg);
@@ -345,12 +329,12 @@ describe('filters', () => {
       { ...newFilter(1 as FilterId), type: 'exclude' as const, srcIp: { addr: blocked as Ipv4, len: 28 } },
       { ...newFilter(2 as FilterId), protocol: 'tcp' as const },
     ];
-    const r = slbRig({ filters });
+    const r = primedSlbRig({ filters });
     // CLIENT 192.168.212.225 is outside .0/28: filter 2
     expect(realOf(r, clientTcp(55000, TCP_SYN))).toBe(REAL1);
     const inside = ipv4('192.168.212.5');
     r.ports[1]!.inject(clientTcp(55001, TCP_SYN, { src: inside }));
-    const rst = one(r);
+    const rst = sentOne(r);
     expect(rst.m.tcpFlags & TCP_RST).toBe(TCP_RST);
     expect(r.engine.runtime.filterHits('web', 1)).toBe(1);
     expect(r.engine.runtime.filterHits('web', 2)).toBe(1);
@@ -360,13 +344,13 @@ describe('filters', () => {
 
 describe('UDP', () => {
   it('creates a session on the first datagram and follows it', () => {
-    const r = slbRig({ vips: [{ protocol: 'udp', vport: 53 }], filters: [] });
-    const a = (() => { r.ports[1]!.inject(clientUdp(56000)); return one(r).m; })();
+    const r = primedSlbRig({ vips: [{ protocol: 'udp', vport: 53 }], filters: [] });
+    const a = (() => { r.ports[1]!.inject(clientUdp(56000)); return sentOne(r).m; })();
     expect(a.proto).toBe(IPPROTO_IPIP);
     expect(a.inner.proto).toBe(IPPROTO_UDP);
     for (let i = 0; i < 3; i++) {
       r.ports[1]!.inject(clientUdp(56000, { payload: `q${i}` }));
-      expect(one(r).m.ipDst).toBe(a.ipDst);
+      expect(sentOne(r).m.ipDst).toBe(a.ipDst);
     }
     expect(r.engine.runtime.sessions()).toMatchObject([{ proto: 'udp', origSport: 56000, origDport: 53 }]);
   });
@@ -374,7 +358,7 @@ describe('UDP', () => {
 
 describe('sanity', () => {
   it('keeps the client frames it reads unchanged', () => {
-    const r = slbRig({ natMode: 'nat' });
+    const r = primedSlbRig({ natMode: 'nat' });
     const syn = clientTcp(57000, TCP_SYN);
     const copy = Buffer.from(syn);
     r.ports[1]!.inject(syn);
@@ -390,7 +374,7 @@ describe('port boundary conditions', () => {
   };
   const processed = (r: Rig, sport: number, over = {}) => {
     r.ports[1]!.inject(clientTcp(sport, TCP_SYN, over));
-    return one(r).m.proto === IPPROTO_IPIP;
+    return sentOne(r).m.proto === IPPROTO_IPIP;
   };
 
   it('an include boundary takes only what matches its VLAN, protocol, addresses and ports', () => {
@@ -416,13 +400,13 @@ describe('port boundary conditions', () => {
   });
 
   it('changing the NAT mode of a service ends its sessions', () => {
-    const r = slbRig();
+    const r = primedSlbRig();
     r.ports[1]!.inject(clientTcp(60200, TCP_SYN));
     takeAll(r);
     r.engine.configure(labConfig({ natMode: 'dsr' }));
     expect(r.engine.sessions.size).toBe(0);
     r.ports[1]!.inject(clientTcp(60201, TCP_SYN));
-    const m = one(r).m; // dsr now: the VIP stays the destination, the MAC is the next real's (rr goes on)
+    const m = sentOne(r).m; // dsr now: the VIP stays the destination, the MAC is the next real's (rr goes on)
     expect([m.ipDst, m.dstMac]).toEqual([VIP, REAL2_MAC]);
   });
 });
@@ -438,6 +422,6 @@ describe('promiscuous port boundary', () => {
     expect(takeAll(r)).toEqual([]); // bridged: VLAN test has no other port
     r.engine.configure({ ...base, portBoundaries: [{ ...base.portBoundaries[0]!, promisc: true }] });
     r.ports[1]!.inject(clientTcp(61001, TCP_SYN, { dstMac: other }));
-    expect(one(r).m.ipDst).toBe(REAL1);
+    expect(sentOne(r).m.ipDst).toBe(REAL1);
   });
 });
