@@ -1,5 +1,6 @@
 // Runs command lines against an in-process appliance, as a batch does.
 import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
 import { Appliance } from '../../src/appliance.js';
 import { commandRegistry } from '../../commands/index.js';
 import { linesOfFile, runBatch } from '../../src/cli/batch.js';
@@ -24,6 +25,23 @@ export async function batch(app: Appliance, text: string, name = 'batch'): Promi
   let err = '';
   const ok = await runBatch(session, linesOfFile(name, text), { out: (t) => (out += t), err: (t) => (err += t) });
   return { ok, out, err };
+}
+
+/** Runs a batch that must not fail (nothing on its error stream); its output. */
+export async function runClean(app: Appliance, text: string): Promise<string> {
+  const r = await batch(app, text);
+  expect(r.err).toBe('');
+  return r.out;
+}
+
+/** Health and cause of each real in `show info slb NAME`, by real id. */
+export async function realStates(app: Appliance, slb = 'test'): Promise<Record<string, string>> {
+  const out = await runClean(app, `show info slb ${slb}`);
+  const section = out.split('    Real\n')[1]!.split('\n\n')[0]!.split('\n').slice(1);
+  return Object.fromEntries(section.map((l) => {
+    const f = l.trim().split(/\s+/);
+    return [f[0]!, `${f[6]} ${/^\d+$/.test(f[7]!) ? '' : f[7]}`.trim()];
+  }));
 }
 
 /** An appliance on the default embedded lab (virtual time, instant pacing), as `pask` boots it for a batch. */

@@ -1,7 +1,7 @@
 // Health checks on the embedded lab, as batches with `wait` on virtual time.
 import { describe, expect, it } from 'vitest';
 import type { Appliance } from '../../src/appliance.js';
-import { batch, labAppliance, REFERENCE_SCENARIO } from '../helpers/cli.js';
+import { batch, labAppliance, realStates as reals, REFERENCE_SCENARIO, runClean as run } from '../helpers/cli.js';
 
 const TWO_REALS = 'configure terminal\nreal 2\n name server2\n rip 192.168.211.151\n rport 80\n apply\nslb test\n real 2\n sticky time 0\n apply\nend\n';
 
@@ -10,22 +10,6 @@ async function lab(extra = ''): Promise<Appliance> {
   const r = await batch(app, REFERENCE_SCENARIO + TWO_REALS + extra + 'wait 10\n');
   expect(r.err).toBe('');
   return app;
-}
-
-async function run(app: Appliance, text: string): Promise<string> {
-  const r = await batch(app, text);
-  expect(r.err).toBe('');
-  return r.out;
-}
-
-/** Health and cause of each real in `show info slb test`. */
-async function reals(app: Appliance): Promise<Record<string, string>> {
-  const out = await run(app, 'show info slb test');
-  const section = out.split('    Real\n')[1]!.split('\n\n')[0]!.split('\n').slice(1);
-  return Object.fromEntries(section.map((l) => {
-    const f = l.trim().split(/\s+/);
-    return [f[0]!, `${f[6]} ${/^\d+$/.test(f[7]!) ? '' : f[7]}`.trim()];
-  }));
 }
 
 const servers = async (app: Appliance, n: number) =>

@@ -6,7 +6,7 @@ import type { Appliance } from '../../src/appliance.js';
 import { formatIpv4 } from '../../src/net/addr.js';
 import { IPPROTO_TCP, TCP_ACK, TCP_RST, TCP_SYN } from '../../src/packet/index.js';
 import { LabWorld } from '../../src/lab/index.js';
-import { batch, labAppliance, REFERENCE_SCENARIO } from '../helpers/cli.js';
+import { batch, labAppliance, realStates as reals, REFERENCE_SCENARIO, runClean as run } from '../helpers/cli.js';
 import { record, type Seen } from '../lab/helpers.js';
 
 // Two reals, DSCP 10, and a plain TCP check to each RIP's port 80 instead of the IP-in-IP ones:
@@ -33,24 +33,8 @@ async function lab(restore = true): Promise<{ app: Appliance; world: LabWorld; s
   return { app, world, seen: record(world) };
 }
 
-async function run(app: Appliance, text: string): Promise<string> {
-  const r = await batch(app, text);
-  expect(r.err).toBe('');
-  return r.out;
-}
-
 /** The lines of `lab request`, times dropped. */
 const requestLines = (out: string) => out.split('\n').filter((l) => /^(\d+|total) /.test(l)).map((l) => l.replace(/ \(.*\)$/, ''));
-
-/** Health and cause of each real in `show info slb test`. */
-async function reals(app: Appliance): Promise<Record<string, string>> {
-  const out = await run(app, 'show info slb test');
-  const section = out.split('    Real\n')[1]!.split('\n\n')[0]!.split('\n').slice(1);
-  return Object.fromEntries(section.map((l) => {
-    const f = l.trim().split(/\s+/);
-    return [f[0]!, `${f[6]} ${/^\d+$/.test(f[7]!) ? '' : f[7]}`.trim()];
-  }));
-}
 
 /** TCP segments the lab carried into the client. */
 const toClient = (seen: Seen[]) => seen.filter((s) => s.to === 'client.eth0' && s.m.proto === IPPROTO_TCP);
