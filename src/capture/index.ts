@@ -7,5 +7,5 @@ export {
 } from './pcap.js';
 export { TcpdumpPrinter, MAXIMUM_SNAPLEN, type PacketRecord, type PrintOptions } from './print/printer.js';
 export { DEFAULT_PRINT_OPTIONS } from './print/context.js';
-export { compileFilter, type FilterFn, type CompileResult, type CompileOptions } from './filter/compile.js';
+export { compileFilter, type FilterFn, type CompileResult, type CompileOptions, type FilterStats } from './filter/compile.js';
 export { parseTcpdumpArgs, type TcpdumpArgs, type TcpdumpArgsResult } from './args.js';

@@ -6,7 +6,7 @@
 // offset i·interval/n from the check's epoch) and each runs at fixed rate: its next due time is
 // the previous due time + interval, whatever the processing time. A probe still outstanding
 // when its next one is due is ended first as if its deadline had passed. Everything waits on
-// one timer (scheduler.ts), so 10,000 targets cost one heap entry each, not one timer each.
+// one timer (probe-scheduler.ts), so 10,000 targets cost one heap entry each, not one timer each.
 
 import type { HcId, HealthCheckConfig, HcType, RealId, RunningConfig } from '../config/model.js';
 import { routeKey } from '../config/derived.js';
@@ -22,7 +22,7 @@ import { createProbe } from './probes/index.js';
 import type { HcTargetRow } from '../engine/runtime.js';
 import { NumberPool } from './number-pool.js';
 import { Prng } from '../util/prng.js';
-import { Scheduler, type Scheduled } from './scheduler.js';
+import { ProbeScheduler, type Scheduled } from './probe-scheduler.js';
 import { HcStateMachine } from './state.js';
 import { planHealth, type PlannedCheck } from './targets.js';
 
@@ -130,7 +130,7 @@ const IPPROTO_ICMP = 1;
 const IPPROTO_IPIP = 4;
 
 export class HealthMonitor {
-  private readonly sched: Scheduler;
+  private readonly sched: ProbeScheduler;
   private readonly rng: Prng;
   private readonly env: ProbeEnv;
   private targetsByKey = new Map<string, Target>();
@@ -150,7 +150,7 @@ export class HealthMonitor {
   constructor(private readonly io: ProbeIo, private readonly sink: HealthSink, private readonly log: EventLog,
     opts: HealthMonitorOptions = {}) {
     const clock = io.clock;
-    this.sched = new Scheduler(clock);
+    this.sched = new ProbeScheduler(clock);
     this.rng = new Prng(opts.seed ?? ((clock.wallNow() ^ (process.pid << 16)) >>> 0));
     const [lo, hi] = opts.portRange ?? [1024, 65535];
     const ports = new NumberPool(lo, hi, this.rng);

@@ -7,7 +7,7 @@ import type { IpMeta } from '../packet/meta.js';
 import type { LocalPacket, ProbeIo } from './probe-io.js';
 import type { NumberPool } from './number-pool.js';
 import type { Prng } from '../util/prng.js';
-import type { Scheduled, Scheduler } from './scheduler.js';
+import type { ProbeScheduler, Scheduled } from './probe-scheduler.js';
 
 /** A check resolved against one target: everything a probe needs to know. */
 export interface ProbeSpec {
@@ -67,7 +67,7 @@ export interface ProbeEnv {
   /** Source ports (TCP and UDP share one pool). */
   readonly ports: NumberPool;
   readonly echoIds: NumberPool;
-  readonly sched: Scheduler;
+  readonly sched: ProbeScheduler;
   /** Offset added to the clock for TCP timestamps. */
   readonly tsOffset: number;
   now(): number;

@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { pask } from '../helpers/pask.js';
 
-const samples = new URL('../../../shared/reference/tcpdump/', import.meta.url).pathname;
+const samples = new URL('../fixtures/tcpdump-reference/', import.meta.url).pathname;
 const corpus = new URL('../fixtures/tcpdump/', import.meta.url).pathname;
 
 describe('pask tcpdump -r', () => {
   for (const flags of ['-nn', '-nne', '-nnevv']) {
-    it(`${flags} on the shared samples`, async () => {
+    it(`${flags} on the reference samples`, async () => {
       const r = await pask(['-c', `tcpdump ${flags} -r ${samples}samples.pcap`], { env: { TZ: 'UTC' } });
       expect(r.stderr).toBe('');
       expect(r.stdout).toBe(readFileSync(`${samples}samples${flags}.txt`, 'utf8'));

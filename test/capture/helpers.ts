@@ -9,7 +9,7 @@ import { parseTcpdumpArgs } from '../../src/capture/args.js';
 const here = dirname(fileURLToPath(import.meta.url));
 export const FIXTURES = join(here, '..', 'fixtures', 'tcpdump');
 export const CORPUS = join(FIXTURES, 'corpus.pcap');
-export const SAMPLES_DIR = '/work/shared/reference/tcpdump';
+export const SAMPLES_DIR = join(here, '..', 'fixtures', 'tcpdump-reference');
 
 export const tcpdumpInstalled: boolean = (() => {
   const r = spawnSync('tcpdump', ['--version'], { encoding: 'utf8' });

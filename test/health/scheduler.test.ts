@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HcId, RealConfig, RealId } from '../../src/config/model.js';
 import { HealthMonitor } from '../../src/health/monitor.js';
 import type { ProbeIo } from '../../src/health/probe-io.js';
-import { Scheduler } from '../../src/health/scheduler.js';
+import { ProbeScheduler } from '../../src/health/probe-scheduler.js';
 import { SimNet } from '../../src/health/sim.js';
 import type { Ipv4 } from '../../src/net/addr.js';
 import { TCP_SYN } from '../../src/packet/tcp.js';
@@ -132,14 +132,14 @@ describe('scheduler', () => {
     expect(h.mon.stats().outstanding).toBe(1);
   });
 
-  it('Scheduler: entries run in time order, removable, one clock timer armed at a time', () => {
+  it('ProbeScheduler: entries run in time order, removable, one clock timer armed at a time', () => {
     const clock = new VirtualClock();
     let timers = 0;
     const counting: Clock = {
       now: () => clock.now(), wallNow: () => clock.wallNow(), setInterval: (f, ms) => clock.setInterval(f, ms),
       setTimeout: (f, ms) => { timers++; return clock.setTimeout(f, ms); },
     };
-    const s = new Scheduler(counting);
+    const s = new ProbeScheduler(counting);
     s.start();
     const fired: string[] = [];
     const e3 = s.at(30, () => fired.push('c'));

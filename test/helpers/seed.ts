@@ -1,7 +1,7 @@
 // Pulls the show blocks out of the seed lab notes (file 000), as the operator saw them.
 import { readFileSync } from 'node:fs';
 
-const SEED = readFileSync(new URL('../../../shared/seeds/000_37140420665ed38c.txt', import.meta.url), 'utf8')
+const SEED = readFileSync(new URL('../fixtures/seeds/000.txt', import.meta.url), 'utf8')
   .split('\n').map((l) => l.replace(/^\t/, ''));
 
 /** The output printed after the first prompt line ending in `command`, up to the closing fence or next prompt. */

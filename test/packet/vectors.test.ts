@@ -12,9 +12,9 @@ import {
 } from '../../src/packet/index.js';
 import { hex, readPcap } from './helpers.js';
 
-const REF = '/work/shared/reference/tcpdump';
-const records = readPcap(`${REF}/samples.pcap`);
-const text = readFileSync(`${REF}/samples-nnevv.txt`, 'utf8');
+const REF = new URL('../fixtures/tcpdump-reference/', import.meta.url).pathname;
+const records = readPcap(`${REF}samples.pcap`);
+const text = readFileSync(`${REF}samples-nnevv.txt`, 'utf8');
 const VERIFY = DECODE_VERIFY_IP_CHECKSUM | DECODE_VERIFY_L4_CHECKSUM;
 
 const PROTO_NAMES: Record<number, string> = { 1: 'ICMP', 4: 'IPIP', 6: 'TCP', 17: 'UDP' };

@@ -722,7 +722,12 @@ function protocolByName(name: string): number | null {
 /** A compiled filter: whether a packet with `caplen` captured bytes (wire length `wirelen`) matches. */
 export type FilterFn = (data: Uint8Array, caplen?: number, wirelen?: number) => boolean;
 
-export type CompileResult = { ok: true; match: FilterFn } | { ok: false; error: string };
+/** Evaluations of a compiled filter that hit an unexpected internal error (counted as no match); 0 unless there is a bug. */
+export interface FilterStats {
+  internalErrors: number;
+}
+
+export type CompileResult = { ok: true; match: FilterFn; stats: FilterStats } | { ok: false; error: string };
 
 export interface CompileOptions {
   /**
@@ -747,6 +752,7 @@ export function compileFilter(expr: string, options: CompileOptions = {}): Compi
     return { ok: false, error: `% tcpdump: can't compile filter expression: ${e instanceof Error ? e.message : String(e)}` };
   }
   const env: Env = { d: new Uint8Array(0), caplen: 0, wirelen: 0, abort: false };
+  const stats: FilterStats = { internalErrors: 0 };
   const match: FilterFn = (data, caplen = data.length, wirelen = caplen) => {
     env.d = data;
     env.caplen = Math.min(caplen, data.length);
@@ -755,8 +761,10 @@ export function compileFilter(expr: string, options: CompileOptions = {}): Compi
     try {
       return root(env) === 1;
     } catch {
+      // A filter bug must not take the capture down.
+      stats.internalErrors++;
       return false;
     }
   };
-  return { ok: true, match };
+  return { ok: true, match, stats };
 }

@@ -83,8 +83,9 @@ export class TcpdumpPrinter {
         if (o.A > 1) asciiPrint(c, 0, cap);
         else if (cap > c.llHdrLen) asciiPrint(c, c.llHdrLen, cap - c.llHdrLen);
       }
-    } catch {
-      // Dumps are bounded by caplen; nothing to add.
+    } catch (e) {
+      // A dump cut at caplen ends there, as in tcpdump; anything else is a printer bug.
+      if (e !== TRUNCATED) this.internalErrors++;
     }
     return ts + c.out;
   }

@@ -19,7 +19,7 @@ import {
 } from '../../packet/tcp.js';
 import { l3Of } from '../probe.js';
 import type { LocalPacket } from '../probe-io.js';
-import type { Scheduled } from '../scheduler.js';
+import type { Scheduled } from '../probe-scheduler.js';
 import { PortProbe } from './port-probe.js';
 
 export const SYN_OPTIONS: readonly number[] = [TCPOPT_MSS, TCPOPT_SACK_PERMITTED, TCPOPT_TIMESTAMP, TCPOPT_NOP, TCPOPT_WSCALE];

@@ -16,7 +16,7 @@ export interface Scheduled {
   fire(): void;
 }
 
-export class Scheduler {
+export class ProbeScheduler {
   private readonly heap: Scheduled[] = [];
   private seq = 0;
   private timer: Timer | null = null;
