@@ -20,7 +20,8 @@ export { ArpLayer, type ArpAnnounce, type ArpIgnore, type Neighbor } from './hos
 export { IpLayer, type RouteResult, type StaticRoute } from './host/ip.js';
 export { IcmpLayer, ICMP_MAX_QUOTE, type PingResult, type PingOptions } from './host/icmp.js';
 export {
-  LINUX_TCP, TcpConnection, TcpLayer, WINDOWS_TCP, type TcpEndReason, type TcpProfile, type TcpState,
+  LINUX_TCP, TcpConnection, TcpLayer, WINDOWS_TCP, type ConnectOptions, type KeepAliveOptions, type ListenOptions,
+  type TcpConnectionOptions, type TcpEndReason, type TcpProfile, type TcpState,
 } from './host/tcp.js';
 export { UdpLayer, type UdpDatagram, type UdpResult } from './host/udp.js';
 export {

@@ -44,6 +44,8 @@ export class Link {
   private readonly taps = new Set<LinkTap>();
   /** Loss injection: a frame for which this returns true is dropped (after the taps saw it). */
   drop: ((frame: Uint8Array, from: LinkEnd) => boolean) | null = null;
+  /** Reordering injection: extra delay (ms) for a frame, so frames sent after it can overtake it. */
+  jitter: ((frame: Uint8Array, from: LinkEnd) => number) | null = null;
   /** Frames dropped by `drop` or while down. */
   dropped = 0;
   /** Frames carried, both directions. */
@@ -103,7 +105,7 @@ export class Link {
     this.clock.setTimeout(() => {
       if (this.up) to.rx?.(delivered, delivered.length);
       else this.dropped++;
-    }, this.delayMs);
+    }, this.delayMs + (this.jitter?.(copy, from) ?? 0));
   }
 }
 

@@ -69,10 +69,9 @@ export class Host implements FrameReceiver {
     this.arp = new ArpLayer({ clock, isLocal: (a) => this.ip.isLocal(a) });
     this.ip = new IpLayer(this);
     this.icmp = new IcmpLayer(this);
-    this.tcp = new TcpLayer(this);
-    this.udp = new UdpLayer(this);
     const t = opts.tcp ?? 'linux';
-    this.tcp.profile = t === 'linux' ? LINUX_TCP : t === 'windows' ? WINDOWS_TCP : t;
+    this.tcp = new TcpLayer(this, t === 'linux' ? LINUX_TCP : t === 'windows' ? WINDOWS_TCP : t);
+    this.udp = new UdpLayer(this);
     this.ip.ttl = this.tcp.profile.ttl;
     this.arp.ignore = opts.arpIgnore ?? 0;
     this.arp.announce = opts.arpAnnounce ?? 0;
@@ -184,12 +183,15 @@ export class Host implements FrameReceiver {
     else if (m.etherType === ETHERTYPE_IPV4) this.ip.receive(nic, frame, m);
   }
 
-  /** An ICMP error (received, or made up locally for an ARP failure) about a packet we sent. */
-  icmpErrorArrived(q: IpMeta, type: number, code: number, from: Ipv4): void {
+  /**
+   * An ICMP error (received, or made up locally for an ARP failure) about a packet we sent;
+   * `mtu` is the next-hop MTU of a fragmentation-needed error (0 otherwise).
+   */
+  icmpErrorArrived(q: IpMeta, type: number, code: number, from: Ipv4, mtu = 0): void {
     if (!this.ip.isLocal(q.ipSrc)) return;
     switch (q.proto) {
       case IPPROTO_TCP:
-        this.tcp.icmpError(q, type, code);
+        this.tcp.icmpError(q, type, code, mtu);
         break;
       case IPPROTO_UDP:
         this.udp.icmpError(q, type, code, from);

@@ -3,8 +3,9 @@
 // error fits in 576; received errors go to the socket named by the quote).
 
 import type { Ipv4 } from '../../net/addr.js';
+import { readU16 } from '../../packet/bytes.js';
 import {
-  ICMP_DEST_UNREACH, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_HEADER_LEN, icmpQuoteLen, isIcmpError, parseIcmpQuote,
+  ICMP_DEST_UNREACH, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_FRAG_NEEDED, ICMP_HEADER_LEN, icmpQuoteLen, isIcmpError, parseIcmpQuote,
   writeIcmpEcho, writeIcmpError,
 } from '../../packet/icmp.js';
 import { IPPROTO_ICMP, IPV4_HEADER_LEN } from '../../packet/ipv4.js';
@@ -69,7 +70,9 @@ export class IcmpLayer {
     }
     if (isIcmpError(m.icmpType) && m.icmpInnerOff >= 0) {
       const q = new IpMeta();
-      if (parseIcmpQuote(buf, m.icmpInnerOff, m.l3End, q)) this.host.icmpErrorArrived(q, m.icmpType, m.icmpCode, m.ipSrc);
+      // Fragmentation needed carries the next-hop MTU in bytes 6-7 of the ICMP header (RFC 1191).
+      const mtu = m.icmpType === ICMP_DEST_UNREACH && m.icmpCode === ICMP_FRAG_NEEDED ? readU16(buf, off + 6) : 0;
+      if (parseIcmpQuote(buf, m.icmpInnerOff, m.l3End, q)) this.host.icmpErrorArrived(q, m.icmpType, m.icmpCode, m.ipSrc, mtu);
     }
   }
 
