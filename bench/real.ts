@@ -12,12 +12,15 @@
 //   kernel.onearm        client -> router -> bridge -> srv1 (192.168.193.150)
 //   pask.dsr             one-arm: client -> router -> bridge -> pask -> bridge -> srv1, answers srv1 -> bridge -> router
 //   pask.dsr-inline      the system tests' dsr: pask's port 2 is the servers' segment, so it also bridges the answers
+//   pask.X+offload       each pask path again with `offload enable` (established flows forwarded by the XDP
+//                        program), right after the run without it in the same pask process (BENCH_OFFLOAD=off|on|both)
 // Each run also records where the CPU went: how busy the machine was, its busy CPU time per
 // request, and the forwarding process's (pask's, HAProxy's) share of it, which shows whether a
 // path is limited by CPU or by latency.
 // One real (srv1) behind every service, so the only difference is the path. Prints one JSON line
 // on stdout (progress on stderr) with the figures, the ratios and whether the issue's targets are
-// met: pask's cps at least HAProxy's, and DSR at least 0.8 of the kernel path. No assertions.
+// met: pask's cps at least HAProxy's, and DSR at least 0.8 of the kernel path; with offload, dsr at least
+// 0.9 and l3dsr-iptunnel 0.8 of the kernel's requests/s, p99 within 1 ms of the kernel path's. No assertions.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +29,12 @@ import { lanScenario, ONE_REAL_NO_STICKY, referenceScenario } from '../test/syst
 import { acquireSystemLock, LAN_RIPS, PASK_IP, ROUTED_RIPS, ROUTER_L4_IP, sleep, Topology, VIP, whyNoSystem, type TopologyOptions } from '../test/system/topology.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+/** pask's paths without (off), with (on) or both ways (both, default) established-flow offload. */
+const OFFLOAD = process.env['BENCH_OFFLOAD'] ?? 'both';
+const offloadRuns: readonly (readonly [suffix: string, enable: string])[] = [
+  ...(OFFLOAD !== 'on' ? [['', ''] as const] : []),
+  ...(OFFLOAD !== 'off' ? [['+offload', 'offload enable'] as const] : []),
+];
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 
 interface Wrk {
@@ -45,11 +54,18 @@ interface CpuUse {
   usPerReq: number;
   /** CPU time of the forwarding process (pask, HAProxy) per request, microseconds (0: the kernel forwards). */
   forwarderUsPerReq: number;
+  /**
+   * How long the forwarder's main thread waited for a CPU while runnable (/proc/PID/schedstat),
+   * milliseconds per second of the run: the queueing that shows up in the latency tail.
+   */
+  forwarderWaitMsPerS: number;
 }
 
 interface Figures {
   cps: number;
   rps: number;
+  /** The machine's 1-minute load average when the measurement started (2 CPUs: above 2, others wait). */
+  load1: number;
   cpsRun: Wrk & { cpu: CpuUse };
   rpsRun: Wrk & { cpu: CpuUse };
 }
@@ -74,11 +90,21 @@ function processTicks(pid: number | undefined): number {
   }
 }
 
+/** Nanoseconds the process's main thread spent runnable but waiting for a CPU (0 once it is gone). */
+function runDelayNs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
+
 /** wrk, with the machine's and the forwarder's CPU time around it. */
 function wrkWithCpu(topo: Topology, url: string, close: boolean, forwarder: number | undefined): Wrk & { cpu: CpuUse } {
-  const [b0, t0] = machineTicks(), p0 = processTicks(forwarder);
+  const [b0, t0] = machineTicks(), p0 = processTicks(forwarder), d0 = runDelayNs(forwarder), w0 = performance.now();
   const w = wrk(topo, url, close);
-  const [b1, t1] = machineTicks(), p1 = processTicks(forwarder);
+  const [b1, t1] = machineTicks(), p1 = processTicks(forwarder), d1 = runDelayNs(forwarder), w1 = performance.now();
   const n = Math.max(1, w.requests);
   return {
     ...w,
@@ -86,6 +112,7 @@ function wrkWithCpu(topo: Topology, url: string, close: boolean, forwarder: numb
       busyPct: Math.round(((b1 - b0) / Math.max(1, t1 - t0)) * 1000) / 10,
       usPerReq: Math.round(((b1 - b0) * TICK_US / n) * 10) / 10,
       forwarderUsPerReq: Math.round(((p1 - p0) * TICK_US / n) * 10) / 10,
+      forwarderWaitMsPerS: Math.round(((d1 - d0) / 1e6) / ((w1 - w0) / 1000) * 10) / 10,
     },
   };
 }
@@ -123,12 +150,14 @@ function wrk(topo: Topology, url: string, close: boolean): Wrk {
 function measure(topo: Topology, label: string, url: string, forwarder?: number): Figures {
   // A short warm-up: ARP, MAC learning, the appliance's path cache, nginx workers.
   for (let i = 0; i < 3; i++) topo.curl(url);
+  const load1 = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+  say(`${label}: load average before: ${load1}`);
   say(`${label}: ${SECONDS} s of new connections to ${url}`);
   const cpsRun = wrkWithCpu(topo, url, true, forwarder);
   say(`${label}: ${cpsRun.rate} connections/s (${cpsRun.errors} socket errors, ${cpsRun.non2xx} non-2xx; machine ${cpsRun.cpu.busyPct}% busy)`);
   const rpsRun = wrkWithCpu(topo, url, false, forwarder);
   say(`${label}: ${rpsRun.rate} requests/s keep-alive (${rpsRun.errors} socket errors, ${rpsRun.non2xx} non-2xx; machine ${rpsRun.cpu.busyPct}% busy)`);
-  return { cps: cpsRun.rate, rps: rpsRun.rate, cpsRun, rpsRun };
+  return { cps: cpsRun.rate, rps: rpsRun.rate, cpsRun, rpsRun, load1 };
 }
 
 async function topology(opts: TopologyOptions): Promise<Topology> {
@@ -139,16 +168,34 @@ async function topology(opts: TopologyOptions): Promise<Topology> {
   return t;
 }
 
-async function withPask<T>(topo: Topology, config: string, ports: Record<number, string> | undefined, fn: (pid: number) => T): Promise<T> {
+async function withPask<T>(topo: Topology, config: string, ports: Record<number, string> | undefined, fn: (pid: number, pask: PaskServe) => T | Promise<T>): Promise<T> {
   const pask = await PaskServe.start(topo, ports ? { ports } : {});
   try {
     await pask.batch(config);
     const h = await waitHealth(pask, { 1: 'ACT' }, 20_000);
     if (h['1'] !== 'ACT') throw new Error(`real 1 did not go ACT: ${JSON.stringify(h)}\n${pask.stderr()}`);
-    return fn(pask.pid);
+    return await fn(pask.pid, pask);
   } finally {
     await pask.stop();
   }
+}
+
+/**
+ * pask on one path, without and with established-flow offload (BENCH_OFFLOAD), one after the
+ * other in the same pask process (`offload enable` through the control socket), so the two
+ * figures are as close in time as a shared machine allows.
+ */
+async function paskBothWays(topo: Topology, config: string, ports: Record<number, string> | undefined, name: string, label: string,
+  url: string, into: Record<string, Figures>): Promise<void> {
+  await withPask(topo, config, ports, async (pid, pask) => {
+    for (const [sfx, extra] of offloadRuns) {
+      if (extra !== '') {
+        const r = await pask.socketCommand('offload enable');
+        if (!/Offload enabled/.test(r.out)) throw new Error(`offload enable: ${r.out}`);
+      }
+      into[`${name}${sfx}`] = measure(topo, `${label}${sfx}`, url, pid);
+    }
+  });
 }
 
 /** HAProxy in TCP mode in the appliance's namespace, which gets addresses for it (pask is not running). */
@@ -208,7 +255,7 @@ async function main(): Promise<void> {
     let topo = await topology({ variant: 'routed', nginx: true });
     try {
       kernel['routed'] = measure(topo, 'kernel (routed)', `http://${ROUTED_RIPS[0]}/`);
-      pask['l3dsr-iptunnel'] = await withPask(topo, referenceScenario() + ONE_REAL_NO_STICKY, undefined, (pid) => measure(topo, 'pask l3dsr-iptunnel', vipUrl, pid));
+      await paskBothWays(topo, referenceScenario() + ONE_REAL_NO_STICKY, undefined, 'l3dsr-iptunnel', 'pask l3dsr-iptunnel', vipUrl, pask);
       haproxy['tcp'] = await withHaproxy(topo, ROUTED_RIPS[0], (pid) => measure(topo, 'haproxy tcp', vipUrl, pid));
     } finally {
       topo.destroy();
@@ -217,14 +264,14 @@ async function main(): Promise<void> {
     topo = await topology({ variant: 'onearm' });
     try {
       kernel['onearm'] = measure(topo, 'kernel (one-arm)', `http://${LAN_RIPS[0]}/`);
-      pask['dsr'] = await withPask(topo, lanScenario('dsr', { ports: '1', reals: 1 }), undefined, (pid) => measure(topo, 'pask dsr (one-arm)', vipUrl, pid));
+      await paskBothWays(topo, lanScenario('dsr', { ports: '1', reals: 1 }), undefined, 'dsr', 'pask dsr (one-arm)', vipUrl, pask);
     } finally {
       topo.destroy();
     }
     // The system tests' DSR: the reals behind the appliance's port 2 (it bridges their answers).
     topo = await topology({ variant: 'lan' });
     try {
-      pask['dsr-inline'] = await withPask(topo, lanScenario('dsr', { reals: 1 }), undefined, (pid) => measure(topo, 'pask dsr (inline)', vipUrl, pid));
+      await paskBothWays(topo, lanScenario('dsr', { reals: 1 }), undefined, 'dsr-inline', 'pask dsr (inline)', vipUrl, pask);
     } finally {
       topo.destroy();
     }
@@ -237,10 +284,30 @@ async function main(): Promise<void> {
     errors: v.cpsRun.errors + v.rpsRun.errors + v.cpsRun.non2xx + v.rpsRun.non2xx,
     p99ms: { cps: v.cpsRun.latencyMs.p99, rps: v.rpsRun.latencyMs.p99 },
     cpu: { cps: v.cpsRun.cpu, rps: v.rpsRun.cpu },
+    load1: v.load1,
   }]));
-  const l3 = pask['l3dsr-iptunnel']!, dsr = pask['dsr']!, inline = pask['dsr-inline']!, hap = haproxy['tcp']!;
+  const none: Figures = { cps: 0, rps: 0, load1: 0, cpsRun: undefined as never, rpsRun: undefined as never };
+  const l3 = pask['l3dsr-iptunnel'] ?? none, dsr = pask['dsr'] ?? none, inline = pask['dsr-inline'] ?? none, hap = haproxy['tcp']!;
+  const l3o = pask['l3dsr-iptunnel+offload'], dsro = pask['dsr+offload'], inlineo = pask['dsr-inline+offload'];
   const kr = kernel['routed']!, ko = kernel['onearm']!;
+  const p99 = (f: Figures | undefined) => f?.rpsRun.latencyMs.p99 ?? Infinity;
+  const offloaded = l3o === undefined || dsro === undefined || inlineo === undefined ? {} : {
+    'rps l3dsr-iptunnel+offload / kernel': ratio(l3o.rps, kr.rps),
+    'cps l3dsr-iptunnel+offload / haproxy': ratio(l3o.cps, hap.cps),
+    'rps dsr+offload / kernel': ratio(dsro.rps, ko.rps),
+    'cps dsr+offload / haproxy': ratio(dsro.cps, hap.cps),
+    'rps dsr-inline+offload / kernel': ratio(inlineo.rps, ko.rps),
+    'p99 ms l3dsr-iptunnel+offload - kernel': Math.round((p99(l3o) - p99(kr)) * 1000) / 1000,
+    'p99 ms dsr+offload - kernel': Math.round((p99(dsro) - p99(ko)) * 1000) / 1000,
+  };
+  const offloadTargets = l3o === undefined || dsro === undefined ? {} : {
+    'offload: dsr rps >= 0.9 kernel': ratio(dsro.rps, ko.rps) >= 0.9,
+    'offload: l3dsr-iptunnel rps >= 0.8 kernel': ratio(l3o.rps, kr.rps) >= 0.8,
+    'offload: cps >= haproxy (l3dsr-iptunnel, dsr)': l3o.cps >= hap.cps && dsro.cps >= hap.cps,
+    'offload: p99 within 1 ms of the kernel path (l3dsr-iptunnel, dsr)': p99(l3o) <= p99(kr) + 1 && p99(dsro) <= p99(ko) + 1,
+  };
   const ratios = {
+    ...offloaded,
     'cps l3dsr-iptunnel / haproxy': ratio(l3.cps, hap.cps),
     'cps dsr / haproxy': ratio(dsr.cps, hap.cps),
     'cps l3dsr-iptunnel / kernel': ratio(l3.cps, kr.cps),
@@ -256,6 +323,7 @@ async function main(): Promise<void> {
     'cps >= haproxy (dsr)': ratios['cps dsr / haproxy'] >= 1,
     'dsr cps >= 0.8 kernel': ratios['cps dsr / kernel'] >= 0.8,
     'dsr rps >= 0.8 kernel': ratios['rps dsr / kernel'] >= 0.8,
+    ...offloadTargets,
   };
   process.stdout.write(JSON.stringify({
     bench: 'real', seconds: SECONDS, connections: CONNECTIONS, cpus: (await import('node:os')).availableParallelism(),

@@ -2,6 +2,7 @@
 
 import { defineCommands } from '../src/cli/grammar/command.js';
 import type { Ctx } from '../src/cli/context.js';
+import { CliError } from '../src/cli/errors.js';
 import { RULE, SUBRULE, table } from '../src/cli/render.js';
 import type { ArpRow } from '../src/engine/runtime.js';
 import { formatIpv4, formatMac } from '../src/net/addr.js';
@@ -19,3 +20,17 @@ export function showArp(rows: readonly ArpRow[]): string {
     { indent: 2 });
   return `\n${[RULE, '  ARP', SUBRULE, ...t, RULE].join('\n')}\n\n`;
 }
+
+// Addition of the operator's-shell work (issue 12), registered in commands/index.ts.
+export const arpShellCommands = defineCommands<Ctx>([
+  {
+    syntax: 'clear arp', modes: ['global'], doc: 'Forget the resolved ARP entries (neighbours are asked again when next needed)',
+    help: { arp: 'ARP table' },
+    run: (ctx) => {
+      const clear = ctx.appliance.runtime.clearArp;
+      if (!clear) throw new CliError('% clear arp: this appliance has no dataplane');
+      const n = clear();
+      ctx.print(`${n} ARP entr${n === 1 ? 'y' : 'ies'} cleared`);
+    },
+  },
+]);

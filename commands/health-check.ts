@@ -9,7 +9,7 @@ import { formatStateTime } from './slb.js';
 import { HC_TYPES, type HcId, type HcType, type HealthCheckConfig, type RunningConfig, type Toggle } from '../src/config/model.js';
 import { HEALTH_CHECK } from '../src/config/objects.js';
 import { formatIpv4, type Ipv4 } from '../src/net/addr.js';
-import { descriptionCommands } from './common.js';
+import { descriptionCommands, noSetting } from './common.js';
 import { quote } from './quote.js';
 
 type AddrField = 'sip' | 'tip' | 'innerTip' | 'dip';
@@ -27,7 +27,7 @@ export const healthCheckCommands = defineCommands<Ctx>([
     run: (ctx, a) => ctx.session.enterSubmode(HEALTH_CHECK, a.num('health-check') as HcId, ctx),
   },
   {
-    syntax: 'no health-check (1-65535)', modes: ['config'], doc: 'Remove a health check',
+    syntax: 'no health-check (1-65535)', modes: ['config'], doc: 'Remove a health check', help: { '<1-65535>': 'Health check ID' },
     run: (ctx, a) => {
       const id = a.num('health-check') as HcId;
       if (!HEALTH_CHECK.find(ctx.cfg, id)) throw new CliError(`% There is no health-check ${id}`);
@@ -53,19 +53,22 @@ export const healthCheckCommands = defineCommands<Ctx>([
       timeout: 'Seconds to wait for an answer', interval: 'Seconds between probes',
       retry: 'Failures in a row before the real goes down', recover: 'Successes in a row before it comes back (0: the first)',
     }[f],
+    help: { [`<${f === 'recover' ? 0 : 1}-3600>`]: f === 'timeout' || f === 'interval' ? 'Seconds' : 'Probes' },
     run: (ctx: Ctx, a: import('../src/cli/grammar/args.js').Args) => ctx.stage(HEALTH_CHECK, f, (h) => ({ ...h, [f]: a.num(f) })),
   })),
   {
     syntax: 'status <enable|disable>', modes: ['health-check'], doc: 'Run the check or not',
+    help: { enable: 'Run the check', disable: 'Stop the check' },
     run: (ctx, a) => ctx.stage(HEALTH_CHECK, 'status', (h) => ({ ...h, status: a.str('status') as Toggle })),
   },
   {
     syntax: 'graceful-shutdown <enable|disable>', modes: ['health-check'], doc: 'A failing real keeps its sessions but takes no new ones',
+    help: { enable: 'A failing real keeps its sessions', disable: 'A failing real\'s sessions go too (the default)' },
     run: (ctx, a) => ctx.stage(HEALTH_CHECK, 'graceful-shutdown', (h) => ({ ...h, gracefulShutdown: a.str('graceful-shutdown') as Toggle })),
   },
   ...ADDR_FIELDS.flatMap(([word, field]) => [
     {
-      syntax: `${word} A.B.C.D`, modes: ['health-check'], doc: ADDR_HELP[word]!,
+      syntax: `${word} A.B.C.D`, modes: ['health-check'], doc: ADDR_HELP[word]!, help: { 'A.B.C.D': 'Address' },
       run: (ctx: Ctx, a: import('../src/cli/grammar/args.js').Args) => ctx.stage(HEALTH_CHECK, word, (h) => ({ ...h, [field]: a.ip(word) })),
     },
     {
@@ -74,12 +77,15 @@ export const healthCheckCommands = defineCommands<Ctx>([
     },
   ]),
   {
-    syntax: 'port (0-65535)', modes: ['health-check'], doc: 'The port probed (0: the real\'s rport)',
+    syntax: 'port (0-65535)', modes: ['health-check'], doc: 'The port probed (0: the real\'s rport)', help: { '<0-65535>': 'Port (0: the real\'s rport)' },
     run: (ctx, a) => ctx.stage(HEALTH_CHECK, 'port', (h) => ({ ...h, port: a.num('port') })),
   },
   {
     syntax: 'http {method <get|head>|path WORD|host WORD|expect (100-599)}', modes: ['health-check'], doc: 'HTTP check: request and expected status',
-    help: { path: 'Request path, e.g. /health', host: 'Host header', expect: 'Expected status code' },
+    help: {
+      http: 'HTTP check settings', method: 'Request method', get: 'GET (the default)', head: 'HEAD', path: 'Request path', host: 'Host header',
+      expect: 'Expected status code', WORD: 'Request path (e.g. /health) or Host header', '<100-599>': 'Status code (default 200)',
+    },
     run: (ctx, a) => ctx.stage(HEALTH_CHECK, 'http', (h) => {
       const path = a.optStr('path');
       if (path !== null && !path.startsWith('/')) throw new CliError(`% Invalid path "${path}": it must start with /`);
@@ -96,19 +102,43 @@ export const healthCheckCommands = defineCommands<Ctx>([
   },
   {
     syntax: 'udp reply <required|optional>', modes: ['health-check'], doc: 'UDP checks: whether silence counts as up (optional) or down (required)',
+    help: { udp: 'UDP check settings', reply: 'Whether an answer is needed', required: 'Silence counts as down', optional: 'Silence counts as up (the default)' },
     run: (ctx, a) => ctx.stage(HEALTH_CHECK, 'udp reply', (h) => ({ ...h, udpReplyRequired: a.str('reply') === 'required' })),
   },
+  noSetting(HEALTH_CHECK, 'type', 'Back to the default type (icmp)', (h, d) => ({ ...h, type: d.type })),
+  ...(['timeout', 'interval', 'retry', 'recover'] as const).map((f) =>
+    noSetting(HEALTH_CHECK, f, `Back to the default ${f} (${HEALTH_CHECK.create(1 as HcId)[f]})`, (h, d) => ({ ...h, [f]: d[f] }))),
+  noSetting(HEALTH_CHECK, 'status', 'Run the check (status enable)', (h, d) => ({ ...h, status: d.status })),
+  noSetting(HEALTH_CHECK, 'graceful-shutdown', 'Back to the default (disable)', (h, d) => ({ ...h, gracefulShutdown: d.gracefulShutdown })),
+  noSetting(HEALTH_CHECK, 'port', 'Back to the real\'s rport (port 0)', (h, d) => ({ ...h, port: d.port })),
+  noSetting(HEALTH_CHECK, 'http', 'Back to the default HTTP request (GET /, expect 200)', (h, d) => ({ ...h, http: d.http }), { http: 'HTTP check settings' }),
+  noSetting(HEALTH_CHECK, 'udp reply', 'Back to the default (optional)', (h, d) => ({ ...h, udpReplyRequired: d.udpReplyRequired }),
+    { udp: 'UDP check settings', reply: 'Whether an answer is needed' }),
   ...descriptionCommands(HEALTH_CHECK, 'health check'),
   {
     syntax: 'show health-check status [(1-65535)$id]', modes: ['global'], privilege: 1, doc: 'What each health check sees: every target, its state, cause and response time',
+    help: { status: 'What each check sees: targets, state, cause, response time', '<1-65535>': 'Health check ID' },
     run: (ctx, a) => {
       const id = a.optNum('id');
       if (id !== null && !ctx.cfg.healthChecks.some((h) => h.id === id)) throw new CliError(`% There is no health-check ${id}`);
       ctx.write(showHealthCheckStatus(ctx.appliance.runtime.hcTargets(id === null ? undefined : (id as HcId)), ctx.appliance.clock.now()));
     },
+    json: {
+      schema: '{ healthCheck: number; target: string; port: number; tunnelTo: string | null; state: "up" | "down" | null; cause: string; rttMs: number | null; probes: number; sinceSeconds: number | null; usedBy: string[] }[]',
+      of: (ctx, a) => {
+        const id = a.optNum('id');
+        if (id !== null && !ctx.cfg.healthChecks.some((h) => h.id === id)) throw new CliError(`% There is no health-check ${id}`);
+        const now = ctx.appliance.clock.now();
+        return ctx.appliance.runtime.hcTargets(id === null ? undefined : (id as HcId)).map((r) => ({
+          healthCheck: r.hc, target: formatIpv4(r.dst), port: r.port, tunnelTo: r.tunnelTo === null ? null : formatIpv4(r.tunnelTo),
+          state: r.up === null ? null : r.up ? 'up' : 'down', cause: r.cause, rttMs: r.up === null ? null : r.rttMs, probes: r.probes,
+          sinceSeconds: r.sinceMs ? Math.floor((now - r.sinceMs) / 1000) : null, usedBy: [...r.users],
+        }));
+      },
+    },
   },
   {
-    syntax: 'show health-check [(1-65535)]', modes: ['global'], privilege: 1, doc: 'Health checks',
+    syntax: 'show health-check [(1-65535)]', modes: ['global'], privilege: 1, doc: 'Health checks', help: { '<1-65535>': 'Health check ID' },
     run: (ctx, a) => {
       const id = a.optNum('health-check');
       const list = ctx.cfg.healthChecks.filter((h) => id === null || h.id === id);

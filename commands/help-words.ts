@@ -1,4 +1,5 @@
-// Help for keywords that many commands share (shown by `?`).
+// Help for keywords that many commands share (shown by `?`): command words, and the values of
+// choices (`enable` in `status <enable|disable>`), which never take a command word's help.
 
 export const HELP_WORDS: Readonly<Record<string, string>> = {
   show: 'Show running system information',
@@ -29,12 +30,34 @@ export const HELP_WORDS: Readonly<Record<string, string>> = {
   'running-config': 'Current operating configuration',
   'startup-config': 'Saved start-up configuration',
   description: 'Description',
-  status: 'Enable or disable',
-  enable_: 'Enable',
   tcpdump: 'Capture and print packets',
+  capture: 'Background packet captures',
+  statistics: 'Engine-wide traffic and drop counters',
+  port: 'Switch ports',
   lab: 'Embedded lab: simulated clients and servers',
   wait: 'Let time pass',
   username: 'User accounts',
   log: 'Event log',
   users: 'Console sessions',
+  line: 'A session, by its line number in show users',
+  version: 'Software and hardware versions',
+  clock: 'Date and time',
+  copy: 'Copy a configuration',
+  reload: 'Restart the appliance',
+  logging: 'Syslog',
+  metrics: 'Prometheus metrics endpoint',
+  banner: 'Login banner',
+  'session-timeout': 'Session idle timeouts',
+  'exec-timeout': 'Idle timeout of consoles',
+};
+
+export const VALUE_WORDS: Readonly<Record<string, string>> = {
+  enable: 'Enable',
+  disable: 'Disable',
+  on: 'On',
+  off: 'Off',
+  tcp: 'TCP',
+  udp: 'UDP',
+  icmp: 'ICMP',
+  all: 'Any protocol',
 };

@@ -5,12 +5,12 @@ import type { Ctx } from '../src/cli/context.js';
 import { CliError } from '../src/cli/errors.js';
 import { RULE, SUBRULE, table } from '../src/cli/render.js';
 import { DEFAULT_VLAN, MGMT_IF } from '../src/config/defaults.js';
-import { interfacesInOrder } from '../src/config/derived.js';
+import { interfaceUsers, interfacesInOrder } from '../src/config/derived.js';
 import type { InterfaceConfig, RunningConfig } from '../src/config/model.js';
 import { INTERFACE } from '../src/config/objects.js';
-import { broadcastOf, formatIpv4, formatMac, formatPrefix } from '../src/net/addr.js';
+import { broadcastOf, formatIpv4, formatMac, formatPrefix, lenOfMask } from '../src/net/addr.js';
 import type { ApplianceIdentity } from '../src/appliance.js';
-import { descriptionCommands } from './common.js';
+import { descriptionCommands, noSetting } from './common.js';
 import { quote } from './quote.js';
 
 export const interfaceCommands = defineCommands<Ctx>([
@@ -20,11 +20,28 @@ export const interfaceCommands = defineCommands<Ctx>([
     run: (ctx, a) => ctx.session.enterSubmode(INTERFACE, a.str('interface'), ctx),
   },
   {
+    syntax: 'interface loopback (0-1023)', modes: ['config'], doc: 'Create or edit a loopback interface (always up, addresses of the appliance itself)',
+    help: { loopback: 'A loopback interface', '(0-1023)': 'Loopback number' },
+    run: (ctx, a) => ctx.session.enterSubmode(INTERFACE, `loopback${a.num('loopback')}`, ctx),
+  },
+  {
+    syntax: 'no interface loopback (0-1023)', modes: ['config'], doc: 'Remove a loopback interface',
+    run: (ctx, a) => {
+      const name = `loopback${a.num('loopback')}`;
+      if (!INTERFACE.find(ctx.cfg, name)) throw new CliError(`% There is no interface ${name}`);
+      const users = interfaceUsers(ctx.cfg, name);
+      if (users.length) throw new CliError(`% interface ${name} is used by ${users.join(', ')}: remove ${users.length === 1 ? 'it' : 'them'} first`);
+      ctx.commit(INTERFACE.remove(ctx.cfg, name));
+    },
+  },
+  {
     syntax: 'no interface NAME', modes: ['config'], doc: 'Remove an IP interface',
     run: (ctx, a) => {
       const name = a.str('interface');
       if (name === MGMT_IF || name === DEFAULT_VLAN) throw new CliError(`% Interface ${name} cannot be removed`);
       if (!INTERFACE.find(ctx.cfg, name)) throw new CliError(`% There is no interface ${name}`);
+      const users = interfaceUsers(ctx.cfg, name);
+      if (users.length) throw new CliError(`% interface ${name} is used by ${users.join(', ')}: remove ${users.length === 1 ? 'it' : 'them'} first`);
       ctx.commit(INTERFACE.remove(ctx.cfg, name));
     },
   },
@@ -46,6 +63,7 @@ export const interfaceCommands = defineCommands<Ctx>([
   },
   {
     syntax: 'rpf <default|strict|loose|disable>', modes: ['interface'], doc: 'Reverse-path filtering',
+    help: { default: 'The appliance\'s default', strict: 'Drop a packet unless it arrived where its source is routed', loose: 'Drop a packet whose source has no route', disable: 'No reverse-path filtering' },
     run: (ctx, a) => ctx.stage(INTERFACE, 'rpf', (i) => ({ ...i, rpf: a.str('rpf') as InterfaceConfig['rpf'] })),
   },
   ...descriptionCommands(INTERFACE, 'interface'),
@@ -79,3 +97,27 @@ export function interfaceRunning(i: InterfaceConfig, factory: InterfaceConfig | 
   if (i.description) lines.push(`description ${quote(i.description)}`);
   return lines;
 }
+
+// Additions of the operator's-shell work (issue 12): one interface, an IOS-style dotted mask,
+// `no rpf`. Self-contained, registered in commands/index.ts.
+export const interfaceShellCommands = defineCommands<Ctx>([
+  {
+    syntax: 'show interface NAME', modes: ['global'], privilege: 1, doc: 'One IP interface',
+    help: { NAME: 'Interface name' },
+    run: (ctx, a) => {
+      const name = a.str('interface');
+      if (!INTERFACE.find(ctx.cfg, name)) throw new CliError(`% There is no interface ${name}`);
+      ctx.write(showInterface({ ...ctx.cfg, interfaces: ctx.cfg.interfaces.filter((i) => i.name === name) }, ctx.appliance.identity));
+    },
+  },
+  {
+    syntax: 'ip address A.B.C.D A.B.C.D$mask', modes: ['interface'], doc: 'Set the IPv4 address with a dotted mask (as ip address A.B.C.D/M)',
+    help: { ip: 'IPv4 settings', address: 'The interface\'s IPv4 address', 'A.B.C.D': 'Address, then mask (e.g. 192.168.193.181 255.255.255.0)' },
+    run: (ctx, a) => {
+      const len = lenOfMask(a.ip('mask'));
+      if (len === null) throw new CliError(`% ${formatIpv4(a.ip('mask'))} is not a valid network mask`);
+      ctx.stage(INTERFACE, 'ip address', (i) => ({ ...i, address: { addr: a.ip('address'), len } }));
+    },
+  },
+  noSetting(INTERFACE, 'rpf', 'Back to the default reverse-path filtering', (i, d) => ({ ...i, rpf: d.rpf })),
+]);

@@ -21,6 +21,11 @@ const LAB_HELP: Readonly<Record<string, string>> = {
   service: 'Start or stop a lab service',
   ipip: 'IP-in-IP decapsulation on a lab host',
   ping: 'ICMP echo from a lab host',
+  http: 'The HTTP answers of a lab host\'s service',
+  status: 'The status code it answers with',
+  normal: 'Its normal answers',
+  '<100-599>': 'HTTP status code',
+  port: 'The service\'s port (default 80)',
   'dscp-vip': 'L3DSR with DSCP on a lab host: the VIP a DSCP value stands for',
   dscp: 'DSCP value (as the slb\'s dscp)',
   vip: 'The VIP (an address on the host\'s lo)',
@@ -242,6 +247,30 @@ export const labCommands = defineCommands<Ctx>([
       const host = hostOf(labOf(ctx), a.str('host'));
       const dscp = a.num('dscp');
       if (!host.removeDscpVip(dscp)) throw new CliError(`% Lab host ${host.name} has no DSCP ${dscp} entry`);
+    },
+  },
+  {
+    syntax: 'lab route WORD$host A.B.C.D/M$dest A.B.C.D$gateway', modes: ['global'],
+    doc: 'Add a static route on a lab host (a router forwards along it)',
+    help: { ...LAB_HELP, route: 'A static route on a lab host', 'A.B.C.D/M': 'Destination network', 'A.B.C.D': 'Gateway' },
+    run: (ctx, a) => {
+      const host = hostOf(labOf(ctx), a.str('host'));
+      const gw = a.ip('gateway');
+      if (!host.nics.some((n) => n.addressFor(gw) !== null)) throw new CliError(`% ${formatIpv4(gw)} is not on a network of lab host ${host.name}`);
+      host.addRoute(a.prefix('dest'), gw);
+    },
+  },
+  {
+    syntax: 'lab address WORD$host WORD$nic A.B.C.D/M$address', modes: ['global'],
+    doc: 'Add an address to a lab host\'s interface',
+    help: { ...LAB_HELP, address: 'An address on a lab host interface', nic: 'Interface name (lab show lists them)', 'A.B.C.D/M': 'Address and prefix length' },
+    run: (ctx, a) => {
+      const host = hostOf(labOf(ctx), a.str('host'));
+      const nic = host.nics.find((n) => n.name === a.str('nic'));
+      if (nic === undefined) throw new CliError(`% Lab host ${host.name} has no interface ${a.str('nic')}`);
+      const p = a.prefix('address');
+      if (nic.hasAddress(p.addr)) throw new CliError(`% ${formatPrefix(p)} is already on ${host.name} ${nic.name}`);
+      nic.addrs.push(p);
     },
   },
   {

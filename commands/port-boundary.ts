@@ -8,7 +8,7 @@ import { ANY_PREFIX } from '../src/config/defaults.js';
 import type { FilterProtocol, PbId, PortBoundaryConfig, PortRange, Toggle } from '../src/config/model.js';
 import { PORT_BOUNDARY } from '../src/config/objects.js';
 import { formatMac, formatPrefix, networkOf, type Mac, type PortNo, type Prefix, type VlanId } from '../src/net/addr.js';
-import { descriptionCommands } from './common.js';
+import { descriptionCommands, noSetting } from './common.js';
 import { quote } from './quote.js';
 
 const net = (p: Prefix): Prefix => ({ addr: networkOf(p), len: p.len });
@@ -20,7 +20,7 @@ export const portBoundaryCommands = defineCommands<Ctx>([
     run: (ctx, a) => ctx.session.enterSubmode(PORT_BOUNDARY, a.num('port-boundary') as PbId, ctx),
   },
   {
-    syntax: 'no port-boundary (1-64)', modes: ['config'], doc: 'Remove a port boundary',
+    syntax: 'no port-boundary (1-64)', modes: ['config'], doc: 'Remove a port boundary', help: { '<1-64>': 'Port boundary ID' },
     run: (ctx, a) => {
       const id = a.num('port-boundary') as PbId;
       if (!PORT_BOUNDARY.find(ctx.cfg, id)) throw new CliError(`% There is no port-boundary ${id}`);
@@ -29,34 +29,37 @@ export const portBoundaryCommands = defineCommands<Ctx>([
   },
   {
     syntax: 'type <include|exclude>', modes: ['port-boundary'], doc: 'Process the matching traffic (include) or everything else (exclude)',
+    help: { include: 'SLB processes the matching traffic', exclude: 'SLB processes everything else' },
     run: (ctx, a) => ctx.stage(PORT_BOUNDARY, 'type', (p) => ({ ...p, type: a.str('type') as 'include' | 'exclude' })),
   },
   {
     syntax: 'status <enable|disable>', modes: ['port-boundary'], doc: 'Use the port boundary or not',
+    help: { enable: 'Use it', disable: 'Ignore it' },
     run: (ctx, a) => ctx.stage(PORT_BOUNDARY, 'status', (p) => ({ ...p, status: a.str('status') as Toggle })),
   },
   {
-    syntax: 'port PORTS', modes: ['port-boundary'], doc: 'The ingress ports it covers',
+    syntax: 'port PORTS', modes: ['port-boundary'], doc: 'The ingress ports it covers', help: { port: 'The ingress ports it covers' },
     run: (ctx, a) => ctx.stage(PORT_BOUNDARY, 'port', (p) => ({ ...p, ports: a.list('port') as PortNo[] })),
   },
   {
-    syntax: 'no port', modes: ['port-boundary'], doc: 'Cover no port',
+    syntax: 'no port', modes: ['port-boundary'], doc: 'Cover no port', help: { port: 'The ingress ports it covers' },
     run: (ctx) => ctx.stage(PORT_BOUNDARY, 'port', (p) => ({ ...p, ports: [] })),
   },
   {
-    syntax: 'vlan (1-4094)', modes: ['port-boundary'], doc: 'Only traffic of this VLAN',
+    syntax: 'vlan (1-4094)', modes: ['port-boundary'], doc: 'Only traffic of this VLAN', help: { vlan: 'Only traffic of this VLAN', '<1-4094>': 'VLAN id' },
     run: (ctx, a) => ctx.stage(PORT_BOUNDARY, 'vlan', (p) => ({ ...p, vlan: a.num('vlan') as VlanId })),
   },
   {
-    syntax: 'no vlan', modes: ['port-boundary'], doc: 'Any VLAN',
+    syntax: 'no vlan', modes: ['port-boundary'], doc: 'Any VLAN', help: { vlan: 'The VLAN condition' },
     run: (ctx) => ctx.stage(PORT_BOUNDARY, 'vlan', (p) => ({ ...p, vlan: null })),
   },
   {
-    syntax: 'protocol <all|tcp|udp|icmp>', modes: ['port-boundary'], doc: 'Only this protocol',
+    syntax: 'protocol <all|tcp|udp|icmp>', modes: ['port-boundary'], doc: 'Only this protocol', help: { protocol: 'Only this protocol' },
     run: (ctx, a) => ctx.stage(PORT_BOUNDARY, 'protocol', (p) => ({ ...p, protocol: a.str('protocol') as FilterProtocol })),
   },
   {
     syntax: '<src-ip|dst-ip>$which A.B.C.D/M$net', modes: ['port-boundary'], doc: 'Only traffic from/to this network',
+    help: { 'src-ip': 'Only traffic from this network', 'dst-ip': 'Only traffic to this network', 'A.B.C.D/M': 'Network' },
     run: (ctx, a) => {
       const which = a.str('which');
       const v = net(a.prefix('net'));
@@ -65,6 +68,7 @@ export const portBoundaryCommands = defineCommands<Ctx>([
   },
   {
     syntax: '<src-port|dst-port>$which PORTRANGE$ports', modes: ['port-boundary'], doc: 'Only traffic from/to these TCP/UDP ports',
+    help: { 'src-port': 'Only traffic from these ports', 'dst-port': 'Only traffic to these ports' },
     run: (ctx, a) => {
       const which = a.str('which');
       const r = a.range('ports');
@@ -73,6 +77,7 @@ export const portBoundaryCommands = defineCommands<Ctx>([
   },
   {
     syntax: 'no <src-ip|dst-ip|src-port|dst-port>$which', modes: ['port-boundary'], doc: 'Remove an address or port condition',
+    help: { 'src-ip': 'The source network condition', 'dst-ip': 'The destination network condition', 'src-port': 'The source port condition', 'dst-port': 'The destination port condition' },
     run: (ctx, a) => {
       const which = a.str('which');
       ctx.stage(PORT_BOUNDARY, which, (p) => ({
@@ -83,10 +88,11 @@ export const portBoundaryCommands = defineCommands<Ctx>([
   },
   {
     syntax: 'promisc <on|off>', modes: ['port-boundary'], doc: 'Also take frames not addressed to the appliance',
+    help: { on: 'Take every frame', off: 'Only frames addressed to the appliance (the default)' },
     run: (ctx, a) => ctx.stage(PORT_BOUNDARY, 'promisc', (p) => ({ ...p, promisc: a.str('promisc') === 'on' })),
   },
   {
-    syntax: 'include-mac XX:XX:XX:XX:XX:XX', modes: ['port-boundary'], doc: 'Only frames from this MAC (repeatable)',
+    syntax: 'include-mac XX:XX:XX:XX:XX:XX', modes: ['port-boundary'], doc: 'Only frames from this MAC (repeatable)', help: { 'XX:XX:XX:XX:XX:XX': 'Source MAC' },
     run: (ctx, a) => ctx.stage(PORT_BOUNDARY, 'include-mac', (p) => {
       const m = a.num('include-mac') as Mac;
       return p.includeMac.includes(m) ? p : { ...p, includeMac: [...p.includeMac, m] };
@@ -96,9 +102,13 @@ export const portBoundaryCommands = defineCommands<Ctx>([
     syntax: 'no include-mac', modes: ['port-boundary'], doc: 'Frames from any MAC',
     run: (ctx) => ctx.stage(PORT_BOUNDARY, 'include-mac', (p) => ({ ...p, includeMac: [] })),
   },
+  noSetting(PORT_BOUNDARY, 'type', 'Back to the default type (include)', (p, d) => ({ ...p, type: d.type })),
+  noSetting(PORT_BOUNDARY, 'status', 'Use the port boundary (status enable)', (p, d) => ({ ...p, status: d.status })),
+  noSetting(PORT_BOUNDARY, 'protocol', 'Any protocol', (p, d) => ({ ...p, protocol: d.protocol }), { protocol: 'The protocol condition' }),
+  noSetting(PORT_BOUNDARY, 'promisc', 'Only frames addressed to the appliance (promisc off)', (p, d) => ({ ...p, promisc: d.promisc })),
   ...descriptionCommands(PORT_BOUNDARY, 'port boundary'),
   {
-    syntax: 'show port-boundary [(1-64)]', modes: ['global'], privilege: 1, doc: 'Port boundaries',
+    syntax: 'show port-boundary [(1-64)]', modes: ['global'], privilege: 1, doc: 'Port boundaries', help: { '<1-64>': 'Port boundary ID' },
     run: (ctx, a) => {
       const id = a.optNum('port-boundary');
       const list = ctx.cfg.portBoundaries.filter((p) => id === null || p.id === id);

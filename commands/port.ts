@@ -18,13 +18,33 @@ export const portCommands = defineCommands<Ctx>([
       const n = a.optNum('port');
       ctx.write(n === null ? showPorts(rt) : showPort(n, rt.portCounters(n), rt.backendCounters(n)));
     },
+    json: {
+      schema: 'Port[]  (show port N: one Port, with backend: { [counter: string]: number })  where Port = { port: number; attached: string | null; rxPackets: number; rxBytes: number; txPackets: number; txBytes: number; drops: number; dropsByReason: { [reason: string]: number } }',
+      of: (ctx, a) => {
+        const rt = ctx.appliance.runtime;
+        const n = a.optNum('port');
+        const port = (p: number) => ({ port: p, ...trafficJson(rt.portCounters(p)), attached: rt.portCounters(p).attached });
+        if (n !== null) return { ...port(n), backend: Object.fromEntries(rt.backendCounters(n)) };
+        return Array.from({ length: PORT_COUNT }, (_, i) => port(i + 1));
+      },
+    },
   },
   {
     syntax: 'show statistics', modes: ['global'], privilege: 1, doc: 'Engine-wide traffic, SLB and drop counters',
     run: (ctx) => ctx.write(showStatistics(ctx.appliance.runtime.engineCounters())),
+    json: {
+      schema: '{ rxPackets: number; rxBytes: number; txPackets: number; txBytes: number; slbPackets: number; sessionsCreated: number; currentSessions: number; flooded: number; internalErrors: number; drops: number; dropsByReason: { [reason: string]: number } }',
+      of: (ctx) => {
+        const c = ctx.appliance.runtime.engineCounters();
+        return {
+          ...trafficJson(c), slbPackets: c.slbPackets, sessionsCreated: c.sessionsCreated, currentSessions: c.currentSessions,
+          flooded: c.flooded, internalErrors: c.internalErrors,
+        };
+      },
+    },
   },
   {
-    syntax: 'clear statistics', modes: ['global'],
+    syntax: 'clear statistics', modes: ['global'], help: { statistics: 'The engine\'s traffic and drop counters' },
     doc: 'Zero the engine\'s traffic and drop counters, global and per port (not the SLB session statistics of show info slb, the internal-error count, nor a port backend\'s own kernel counters)',
     run: (ctx) => {
       ctx.appliance.runtime.clearCounters();
@@ -34,6 +54,10 @@ export const portCommands = defineCommands<Ctx>([
 ]);
 
 const row = (k: string, v: string | number) => kv(4, 23, k, v);
+
+function trafficJson(c: TrafficCounters) {
+  return { rxPackets: c.rxPackets, rxBytes: c.rxBytes, txPackets: c.txPackets, txBytes: c.txBytes, drops: c.dropTotal, dropsByReason: { ...c.drops } };
+}
 
 function trafficLines(c: TrafficCounters): string[] {
   return [row('RX packets', c.rxPackets), row('RX bytes', c.rxBytes), row('TX packets', c.txPackets), row('TX bytes', c.txBytes)];

@@ -13,33 +13,72 @@ import { sessionTimeoutRunning } from './entry.js';
 import { execTimeoutRunning } from './session.js';
 import { usersRunning } from './user.js';
 import { vlanRunning } from './vlan.js';
+import { loggingRunning } from './logging.js';
+import { metricsRunning } from './metrics.js';
+import { ipsecRunning } from './ipsec.js';
+import { quote } from './quote.js';
+import { geneveApplianceRunning } from './geneve.js';
+import { staticArpRunning, vxlanFdbRunning, vxlanRunning } from './vxlan.js';
+import { bgpRunning, prefixListRunning } from './bgp.js';
 
-function section(head: string, body: string[], out: string[]): void {
-  out.push(head, ...body.map((l) => ` ${l}`), ' apply', '!');
+/** What `show running-config KIND [KEY]` can pick. */
+export type RunningKind = 'system' | 'username' | 'vlan' | 'interface' | 'health-check' | 'route' | 'real' | 'port-boundary' | 'slb'
+  | 'timeouts' | 'logging' | 'metrics' | 'geneve-appliance' | 'vxlan' | 'ipsec' | 'prefix-list' | 'router-bgp';
+
+/** One object's part of the running config: a sub-mode section (head, body, apply) or lines. */
+export interface RunningBlock {
+  readonly kind: RunningKind;
+  /** The object's name or id ('' for settings that are not objects). */
+  readonly key: string;
+  readonly lines: readonly string[];
 }
 
-export function renderRunningConfig(cfg: RunningConfig): string {
+function section(kind: RunningKind, key: string | number, head: string, body: string[]): RunningBlock {
+  return { kind, key: String(key), lines: [head, ...body.map((l) => ` ${l}`), ' apply'] };
+}
+
+export function runningBlocks(cfg: RunningConfig): RunningBlock[] {
   const factory = defaultConfig();
-  const out: string[] = ['!', 'configure terminal', `hostname ${cfg.hostname}`, '!'];
-  const users = usersRunning(cfg);
-  if (users.length) out.push(...users, '!');
+  const out: RunningBlock[] = [];
+  const lines = (kind: RunningKind, l: string[]) => { if (l.length) out.push({ kind, key: '', lines: l }); };
+  lines('system', [`hostname ${cfg.hostname}`, ...(cfg.banner ? [`banner motd ${quote(cfg.banner.replace(/\\/g, '\\\\').replace(/\n/g, '\\n'))}`] : [])]);
+  lines('username', usersRunning(cfg));
   for (const v of cfg.vlans) {
     const body = vlanRunning(v);
-    if (body.length) section(`vlan ${v.name}`, body, out);
+    if (body.length) out.push(section('vlan', v.name, `vlan ${v.name}`, body));
   }
   for (const i of cfg.interfaces) {
     const f = factory.interfaces.find((x) => x.name === i.name);
     const body = interfaceRunning(i, f);
-    if (body.length || !f) section(`interface ${i.name}`, body, out);
+    if (body.length || !f) out.push(section('interface', i.name, `interface ${i.name}`, body));
   }
-  for (const h of cfg.healthChecks) section(`health-check ${h.id}`, healthCheckRunning(h), out);
-  const routes = routeRunning(cfg);
-  if (routes.length) out.push(...routes, '!');
-  for (const r of cfg.reals) section(`real ${r.id}`, realRunning(r), out);
-  for (const p of cfg.portBoundaries) section(`port-boundary ${p.id}`, portBoundaryRunning(p), out);
-  for (const s of cfg.slbs) section(`slb ${s.name}`, slbRunning(s), out);
-  const timeouts = [...sessionTimeoutRunning(cfg), ...execTimeoutRunning(cfg)];
-  if (timeouts.length) out.push(...timeouts, '!');
-  out.push('end');
-  return out.join('\n') + '\n';
+  for (const h of cfg.healthChecks) out.push(section('health-check', h.id, `health-check ${h.id}`, healthCheckRunning(h)));
+  // Before the routes: an interface route may name a VTI.
+  lines('ipsec', ipsecRunning(cfg));
+  lines('route', routeRunning(cfg));
+  for (const r of cfg.reals) out.push(section('real', r.id, `real ${r.id}`, realRunning(r)));
+  for (const p of cfg.portBoundaries) out.push(section('port-boundary', p.id, `port-boundary ${p.id}`, portBoundaryRunning(p)));
+  for (const s of cfg.slbs) out.push(section('slb', s.name, `slb ${s.name}`, slbRunning(s)));
+  const geneve = geneveApplianceRunning(cfg);
+  if (geneve !== null) out.push(section('geneve-appliance', '', 'geneve-appliance', geneve));
+  lines('timeouts', [...sessionTimeoutRunning(cfg), ...execTimeoutRunning(cfg)]);
+  lines('logging', loggingRunning(cfg));
+  lines('metrics', metricsRunning(cfg));
+  // After the VLANs (their VNIs) and the interfaces (the source-address, the arp entries' VLANs).
+  const vx = vxlanRunning(cfg.vxlan);
+  if (vx.length) out.push(section('vxlan', '', 'vxlan', vx));
+  lines('vxlan', [...vxlanFdbRunning(cfg), ...staticArpRunning(cfg)]);
+  // Last: a neighbor names prefix lists, and its update-source is an interface's address.
+  lines('prefix-list', prefixListRunning(cfg));
+  if (cfg.bgp !== null) out.push(section('router-bgp', cfg.bgp.asn, `router bgp ${cfg.bgp.asn}`, bgpRunning(cfg.bgp)));
+  return out;
+}
+
+/** Blocks as text, each followed by `!`. */
+export function renderBlocks(blocks: readonly RunningBlock[]): string {
+  return blocks.map((b) => [...b.lines, '!'].join('\n') + '\n').join('');
+}
+
+export function renderRunningConfig(cfg: RunningConfig): string {
+  return `!\nconfigure terminal\n${renderBlocks(runningBlocks(cfg))}end\n`;
 }

@@ -13,6 +13,7 @@ export function modeName(s: CliSession): string {
   const f = s.frame;
   if (f.mode === 'exec') return s.privileged ? 'privileged' : 'user';
   if (f.mode === 'config') return 'config';
+  if (f.mode === 'edgeos') return 'configure (edgeos)';
   return `config-${f.mode}[${f.edit.key}]`;
 }
 

@@ -12,8 +12,9 @@ import {
 import { SLB } from '../src/config/objects.js';
 import type { RuntimeView } from '../src/engine/runtime.js';
 import { formatIpv4, formatPrefix, lenOfMask, networkOf, type Ipv4, type Prefix } from '../src/net/addr.js';
-import { descriptionCommands } from './common.js';
+import { checkDescription, descriptionCommands, MAX_DESCRIPTION, noSetting } from './common.js';
 import { quote } from './quote.js';
+import { geneveInfoLines, geneveSlbRunning } from './geneve.js';
 
 const net = (p: Prefix): Prefix => ({ addr: networkOf(p), len: p.len });
 
@@ -28,7 +29,7 @@ export const slbCommands = defineCommands<Ctx>([
     run: (ctx, a) => ctx.session.enterSubmode(SLB, a.str('slb'), ctx),
   },
   {
-    syntax: 'no slb NAME', modes: ['config'], doc: 'Remove an SLB service',
+    syntax: 'no slb NAME', modes: ['config'], doc: 'Remove an SLB service', help: { NAME: 'Service name' },
     run: (ctx, a) => {
       const name = a.str('slb');
       if (!SLB.find(ctx.cfg, name)) throw new CliError(`% There is no slb ${name}`);
@@ -37,7 +38,7 @@ export const slbCommands = defineCommands<Ctx>([
   },
   {
     syntax: 'vip A.B.C.D protocol <tcp|udp> vport (1-65535)', modes: ['slb'], doc: 'Add a virtual address and port',
-    help: { vip: 'Virtual IP address', vport: 'Virtual port' },
+    help: { vip: 'Virtual IP address', vport: 'Virtual port', protocol: 'The VIP\'s protocol', tcp: 'TCP', udp: 'UDP', '<1-65535>': 'Port' },
     run: (ctx, a) => ctx.stage(SLB, 'vip', (s) => {
       const v = { addr: a.ip('vip'), protocol: a.str('protocol') as VipProtocol, vport: a.num('vport') };
       const exists = s.vips.some((x) => x.addr === v.addr && x.protocol === v.protocol && x.vport === v.vport);
@@ -46,6 +47,7 @@ export const slbCommands = defineCommands<Ctx>([
   },
   {
     syntax: 'no vip A.B.C.D [protocol <tcp|udp> vport (1-65535)]', modes: ['slb'], doc: 'Remove virtual addresses',
+    help: { vip: 'Virtual IP address', protocol: 'Only the VIP of this protocol and port', vport: 'Virtual port', '<1-65535>': 'Port' },
     run: (ctx, a) => ctx.stage(SLB, 'vip', (s) => {
       const addr = a.ip('vip');
       const proto = a.optStr('protocol');
@@ -58,7 +60,8 @@ export const slbCommands = defineCommands<Ctx>([
   {
     syntax: `nat-mode <${NAT_MODES.join('|')}>`, modes: ['slb'], doc: 'How traffic reaches the real servers',
     help: { nat: 'Destination NAT to RIP:rport, replies translated back', dsr: 'Direct server return: MAC rewrite on the same L2',
-      'l3dsr-iptunnel': 'Direct server return through IP-in-IP to the RIP', 'l3dsr-dscp': 'Direct server return with the VIP marked by DSCP' },
+      'l3dsr-iptunnel': 'Direct server return through IP-in-IP to the RIP', 'l3dsr-dscp': 'Direct server return with the VIP marked by DSCP',
+      geneve: 'Gateway load balancer: routed traffic goes through an appliance target in GENEVE' },
     run: (ctx, a) => ctx.stage(SLB, 'nat-mode', (s) => ({ ...s, natMode: a.str('nat-mode') as NatMode })),
   },
   {
@@ -67,22 +70,24 @@ export const slbCommands = defineCommands<Ctx>([
     run: (ctx, a) => ctx.stage(SLB, 'lb-method', (s) => ({ ...s, lbMethod: a.str('lb-method') as LbMethod })),
   },
   {
-    syntax: 'health-check (1-65535)', modes: ['slb'], doc: 'Check the reals with this health check',
+    syntax: 'health-check (1-65535)', modes: ['slb'], doc: 'Check the reals with this health check', help: { '<1-65535>': 'Health check ID' },
     run: (ctx, a) => ctx.stage(SLB, 'health-check', (s) => {
       const id = a.num('health-check') as HcId;
       return s.healthChecks.includes(id) ? s : { ...s, healthChecks: [...s.healthChecks, id] };
     }),
   },
   {
-    syntax: 'no health-check (1-65535)', modes: ['slb'], doc: 'Stop using a health check',
+    syntax: 'no health-check (1-65535)', modes: ['slb'], doc: 'Stop using a health check', help: { '<1-65535>': 'Health check ID' },
     run: (ctx, a) => ctx.stage(SLB, 'health-check', (s) => ({ ...s, healthChecks: s.healthChecks.filter((h) => h !== a.num('health-check')) })),
   },
   {
     syntax: 'hc-condition <all|any>', modes: ['slb'], doc: 'A real is up when all (or any) of its checks pass',
+    help: { 'hc-condition': 'How a real\'s health checks combine', all: 'Up when every check passes (the default)', any: 'Up when one check passes' },
     run: (ctx, a) => ctx.stage(SLB, 'hc-condition', (s) => ({ ...s, hcCondition: a.str('hc-condition') as 'all' | 'any' })),
   },
   {
     syntax: 'real (1-65535) [backup]', modes: ['slb'], doc: 'Add a real server (backup: used only while no other is healthy)',
+    help: { real: 'A real server of the service', '<1-65535>': 'Real server ID', backup: 'Used only while no primary real is healthy' },
     run: (ctx, a) => ctx.stage(SLB, 'real', (s) => {
       const id = a.num('real') as RealId;
       const m = { id, backup: a.has('backup') };
@@ -90,12 +95,18 @@ export const slbCommands = defineCommands<Ctx>([
     }),
   },
   {
-    syntax: 'no real (1-65535)', modes: ['slb'], doc: 'Remove a real server from the service',
+    syntax: 'no real (1-65535)', modes: ['slb'], doc: 'Remove a real server from the service', help: { real: 'A real server of the service', '<1-65535>': 'Real server ID' },
     run: (ctx, a) => ctx.stage(SLB, 'real', (s) => ({ ...s, reals: s.reals.filter((r) => r.id !== a.num('real')) })),
   },
   {
     syntax: 'filter (1-64) {type <include|exclude>|protocol <all|tcp|udp|icmp>|sip A.B.C.D/M|dip A.B.C.D/M|status <enable|disable>|description LINE}',
-    modes: ['slb'], doc: 'Add or change a traffic filter', help: { sip: 'Source network', dip: 'Destination network' },
+    modes: ['slb'], doc: 'Add or change a traffic filter',
+    help: {
+      filter: 'Traffic the service takes (include) or leaves (exclude)', '<1-64>': 'Filter ID', sip: 'Source network', dip: 'Destination network',
+      type: 'Include or exclude the matching traffic', include: 'The service takes matching traffic', exclude: 'The service leaves matching traffic',
+      protocol: 'Match only this protocol', all: 'Any protocol', status: 'Use the filter or not', description: 'Describe the filter',
+      LINE: `Free text (up to ${MAX_DESCRIPTION} characters)`,
+    },
     run: (ctx, a) => ctx.stage(SLB, 'filter', (s) => {
       const id = a.num('filter') as FilterId;
       const old = s.filters.find((f) => f.id === id) ?? newFilter(id);
@@ -106,22 +117,24 @@ export const slbCommands = defineCommands<Ctx>([
         srcIp: a.optPrefix('sip') ? net(a.prefix('sip')) : old.srcIp,
         dstIp: a.optPrefix('dip') ? net(a.prefix('dip')) : old.dstIp,
         status: (a.optStr('status') as Toggle | null) ?? old.status,
-        description: a.optStr('description') ?? old.description,
+        description: checkDescription(a.optStr('description') ?? old.description),
       };
       const filters = [...s.filters.filter((x) => x.id !== id), f].sort((x, y) => x.id - y.id);
       return { ...s, filters };
     }),
   },
   {
-    syntax: 'no filter (1-64)', modes: ['slb'], doc: 'Remove a filter',
+    syntax: 'no filter (1-64)', modes: ['slb'], doc: 'Remove a filter', help: { filter: 'A traffic filter', '<1-64>': 'Filter ID' },
     run: (ctx, a) => ctx.stage(SLB, 'filter', (s) => ({ ...s, filters: s.filters.filter((f) => f.id !== a.num('filter')) })),
   },
   {
     syntax: 'sticky time (0-86400)', modes: ['slb'], doc: 'Send a client to the same real for this many seconds (0: off)',
+    help: { sticky: 'Session stickiness', time: 'How long a client sticks to its real', '<0-86400>': 'Seconds (0: no stickiness)' },
     run: (ctx, a) => ctx.stage(SLB, 'sticky', (s) => ({ ...s, sticky: { ...s.sticky, time: a.num('time') } })),
   },
   {
     syntax: 'sticky <src-subnet|dst-subnet>$which A.B.C.D$mask', modes: ['slb'], doc: 'Which address bits make clients the same for stickiness',
+    help: { sticky: 'Session stickiness', 'src-subnet': 'Mask of the client\'s address', 'dst-subnet': 'Mask of the destination address', 'A.B.C.D': 'Mask, e.g. 255.255.255.0' },
     run: (ctx, a) => ctx.stage(SLB, 'sticky', (s) => {
       const m = mask(a.ip('mask'), a.str('which'));
       return { ...s, sticky: a.str('which') === 'src-subnet' ? { ...s.sticky, srcMask: m } : { ...s.sticky, dstMask: m } };
@@ -129,46 +142,90 @@ export const slbCommands = defineCommands<Ctx>([
   },
   {
     syntax: 'status <enable|disable>', modes: ['slb'], doc: 'Put the service in or out of service',
+    help: { status: 'Put the service in or out of service', enable: 'In service', disable: 'Out of service' },
     run: (ctx, a) => ctx.stage(SLB, 'status', (s) => ({ ...s, status: a.str('status') as Toggle })),
   },
   {
-    syntax: 'priority (1-100)', modes: ['slb'], doc: 'Service priority when VIPs overlap (higher wins)',
+    syntax: 'priority (1-100)', modes: ['slb'], doc: 'Service priority when VIPs overlap (higher wins)', help: { '<1-100>': 'Priority (default 50)' },
     run: (ctx, a) => ctx.stage(SLB, 'priority', (s) => ({ ...s, priority: a.num('priority') })),
   },
   {
     syntax: 'session-timeout <global|(1-86400)$seconds>', modes: ['slb'], doc: 'Idle timeout of this service\'s sessions',
-    help: { global: 'Use the global timeouts (by protocol and TCP state)' },
+    help: { global: 'Use the global timeouts (by protocol and TCP state)', '<1-86400>': 'Seconds of idle' },
     run: (ctx, a) => ctx.stage(SLB, 'session-timeout', (s) => ({ ...s, sessionTimeout: a.optNum('seconds') })),
   },
   {
     syntax: 'fail-skip <none|port|real>', modes: ['slb'], doc: 'What a failed check takes out of service',
+    help: { none: 'Only the failed real (the default)', port: 'Every real on the failed port', real: 'The real in every service that uses it' },
     run: (ctx, a) => ctx.stage(SLB, 'fail-skip', (s) => ({ ...s, failSkip: a.str('fail-skip') as SlbConfig['failSkip'] })),
   },
   {
     syntax: 'fail-action <default|reset|drop>', modes: ['slb'], doc: 'What new flows get when no real is healthy',
+    help: { default: 'Handled as if there were no service', reset: 'A TCP reset', drop: 'Nothing: they are dropped' },
     run: (ctx, a) => ctx.stage(SLB, 'fail-action', (s) => ({ ...s, failAction: a.str('fail-action') as SlbConfig['failAction'] })),
   },
   {
     syntax: 'session-reset <none|client|both>', modes: ['slb'], doc: 'Send resets when a session is cleared',
+    help: { none: 'No reset (the default)', client: 'A TCP reset to the client', both: 'A TCP reset to the client and the real' },
     run: (ctx, a) => ctx.stage(SLB, 'session-reset', (s) => ({ ...s, sessionReset: a.str('session-reset') as SlbConfig['sessionReset'] })),
   },
   {
     syntax: 'keep-backup <service|real>$what <enable|disable>$state', modes: ['slb'], doc: 'Stay on the backup after the primary recovers',
+    help: { service: 'For the backup service', real: 'For backup reals', enable: 'Stay on the backup', disable: 'Return to the primary (the default)' },
     run: (ctx, a) => ctx.stage(SLB, 'keep-backup', (s) => (a.str('what') === 'service'
       ? { ...s, keepBackupService: a.str('state') as Toggle } : { ...s, keepBackupReal: a.str('state') as Toggle })),
   },
   {
-    syntax: 'dscp (1-63)', modes: ['slb'], doc: 'l3dsr-dscp: the DSCP value that marks this VIP',
+    syntax: 'dscp (1-63)', modes: ['slb'], doc: 'l3dsr-dscp: the DSCP value that marks this VIP', help: { '<1-63>': 'DSCP value' },
     run: (ctx, a) => ctx.stage(SLB, 'dscp', (s) => ({ ...s, dscp: a.num('dscp') })),
   },
+  noSetting(SLB, 'nat-mode', 'Back to the default NAT mode (nat)', (s, d) => ({ ...s, natMode: d.natMode })),
+  noSetting(SLB, 'lb-method', 'Back to the default method (rr)', (s, d) => ({ ...s, lbMethod: d.lbMethod })),
+  noSetting(SLB, 'hc-condition', 'Back to the default condition (all)', (s, d) => ({ ...s, hcCondition: d.hcCondition }),
+    { 'hc-condition': 'How a real\'s health checks combine' }),
+  noSetting(SLB, 'sticky time', 'No stickiness (time 0)', (s, d) => ({ ...s, sticky: { ...s.sticky, time: d.sticky.time } }),
+    { sticky: 'Session stickiness', time: 'How long a client sticks to its real' }),
+  noSetting(SLB, 'sticky src-subnet', 'Back to the default source mask (255.255.255.255)', (s, d) => ({ ...s, sticky: { ...s.sticky, srcMask: d.sticky.srcMask } }),
+    { sticky: 'Session stickiness', 'src-subnet': 'Mask of the client\'s address' }),
+  noSetting(SLB, 'sticky dst-subnet', 'Back to the default destination mask (0.0.0.0)', (s, d) => ({ ...s, sticky: { ...s.sticky, dstMask: d.sticky.dstMask } }),
+    { sticky: 'Session stickiness', 'dst-subnet': 'Mask of the destination address' }),
+  noSetting(SLB, 'status', 'Back in service (status enable)', (s, d) => ({ ...s, status: d.status }), { status: 'Put the service in or out of service' }),
+  noSetting(SLB, 'priority', 'Back to the default priority (50)', (s, d) => ({ ...s, priority: d.priority })),
+  noSetting(SLB, 'session-timeout', 'Back to the global timeouts', (s, d) => ({ ...s, sessionTimeout: d.sessionTimeout })),
+  noSetting(SLB, 'fail-skip', 'Back to the default (none)', (s, d) => ({ ...s, failSkip: d.failSkip })),
+  noSetting(SLB, 'fail-action', 'Back to the default (default)', (s, d) => ({ ...s, failAction: d.failAction })),
+  noSetting(SLB, 'session-reset', 'Back to the default (none)', (s, d) => ({ ...s, sessionReset: d.sessionReset })),
+  noSetting(SLB, 'keep-backup', 'Back to the defaults (disable, for the service and the reals)',
+    (s, d) => ({ ...s, keepBackupService: d.keepBackupService, keepBackupReal: d.keepBackupReal })),
+  noSetting(SLB, 'dscp', 'No DSCP value', (s, d) => ({ ...s, dscp: d.dscp })),
   ...descriptionCommands(SLB, 'service'),
   {
     syntax: 'show info slb [NAME]', modes: ['global'], privilege: 1, doc: 'An SLB service: configuration, health and statistics',
+    help: { NAME: 'Service name' },
     run: (ctx, a) => {
       const name = a.optStr('slb');
       const list = ctx.cfg.slbs.filter((s) => name === null || s.name === name);
       if (name !== null && list.length === 0) throw new CliError(`% There is no slb ${name}`);
-      ctx.write(list.map((s) => showInfoSlb(ctx.cfg, s, ctx.appliance.runtime, ctx.appliance.clock.now())).join(''));
+      const since = (slb: string, real: number) => ctx.appliance.adminTimes.realSince(slb, real);
+      ctx.write(list.map((s) => showInfoSlb(ctx.cfg, s, ctx.appliance.runtime, ctx.appliance.clock.now(), since)).join(''));
+    },
+    json: {
+      schema: [
+        '{ name: string; status: "enable" | "disable"; priority: number; natMode: string; lbMethod: string; failSkip: string; failAction: string;',
+        'sessionTimeout: number | null; sessionReset: string; hcCondition: "all" | "any"; healthChecks: number[]; health: "ACT" | "DEACT" | "INACT";',
+        'vips: { addr: string; protocol: "tcp" | "udp"; vport: number }[];',
+        'filters: { id: number; type: string; protocol: string; srcIp: string; dstIp: string; status: string; hits: number; description: string }[];',
+        'sticky: { time: number; srcSubnet: string; dstSubnet: string };',
+        'reals: { id: number; name: string; rip: string | null; rport: number; backup: boolean; status: string; health: "ACT" | "DEACT" | "INACT"; cause: string; stateSeconds: number; currentSessions: number; totalSessions: number; description: string }[];',
+        'cps: number; currentSessions: number; totalSessions: number; description: string }[]',
+      ].join(' '),
+      of: (ctx, a) => {
+        const name = a.optStr('slb');
+        const list = ctx.cfg.slbs.filter((s) => name === null || s.name === name);
+        if (name !== null && list.length === 0) throw new CliError(`% There is no slb ${name}`);
+        const since = (slb: string, real: number) => ctx.appliance.adminTimes.realSince(slb, real);
+        return list.map((s) => slbJson(ctx.cfg, s, ctx.appliance.runtime, ctx.appliance.clock.now(), since));
+      },
     },
   },
 ]);
@@ -180,7 +237,8 @@ export function formatStateTime(ms: number): string {
   return `${d} days ${p(Math.floor((sec % 86400) / 3600))}:${p(Math.floor((sec % 3600) / 60))}:${p(sec % 60)}`;
 }
 
-export function showInfoSlb(cfg: RunningConfig, s: SlbConfig, rt: RuntimeView, now: number): string {
+/** `adminSince`: when a real was last put in or out of service (its State-Time counts from then if later). */
+export function showInfoSlb(cfg: RunningConfig, s: SlbConfig, rt: RuntimeView, now: number, adminSince: (slb: string, real: number) => number = () => 0): string {
   const top = (k: string, v: string | number) => kv(4, 21, k, v);
   const sub = (k: string, v: string | number) => kv(8, 17, k, v);
   const reals = s.reals.map((m) => ({ m, r: cfg.reals.find((x) => x.id === m.id)! })).filter((x) => x.r);
@@ -205,6 +263,7 @@ export function showInfoSlb(cfg: RunningConfig, s: SlbConfig, rt: RuntimeView, n
     top('Health Check', s.healthChecks.join(',')),
     top('Passive Health Check', ''),
     top('Service Health', rt.serviceHealth(s.name)),
+    ...geneveInfoLines(s, cfg, rt),
     '',
     '    Vip',
     ...table(['VIP', 'Protocol', 'Vport'], s.vips.map((v) => [formatIpv4(v.addr), v.protocol, v.vport]), { indent: 7 }),
@@ -236,9 +295,10 @@ export function showInfoSlb(cfg: RunningConfig, s: SlbConfig, rt: RuntimeView, n
       reals.map(({ m, r }) => {
         const st = rt.real(s.name, r.id);
         return [r.id, r.name, r.rip === null ? '' : formatIpv4(r.rip), r.rport, m.backup ? 'backup' : '', r.status, gshdn, st.health, st.cause,
-          formatStateTime(now - st.since), r.description];
+          formatStateTime(now - Math.max(st.since, adminSince(s.name, r.id))), r.description];
       }),
-      { indent: 7, minWidths: [5] }),
+      // G-SHDN keeps the seed's width (that of "disable") whatever the value.
+      { indent: 7, minWidths: [5, 0, 0, 0, 0, 0, 7] }),
     '',
     '    Health-Check-Info',
     ...table(['ID', 'Type', 'Port', 'Status'], hcs.map((h) => [h.id, h.type, h.port, h.status]), { indent: 7, minWidths: [5, 0, 5] }),
@@ -265,6 +325,34 @@ export function showInfoSlb(cfg: RunningConfig, s: SlbConfig, rt: RuntimeView, n
     RULE,
   ];
   return `\n${lines.join('\n')}\n\n`;
+}
+
+/** `show info slb | json`: the same facts as the text, as one object per service. */
+export function slbJson(cfg: RunningConfig, s: SlbConfig, rt: RuntimeView, now: number, adminSince: (slb: string, real: number) => number) {
+  const reals = s.reals.map((m) => ({ m, r: cfg.reals.find((x) => x.id === m.id)! })).filter((x) => x.r).map(({ m, r }) => {
+    const st = rt.real(s.name, r.id);
+    return {
+      id: r.id, name: r.name, rip: r.rip === null ? null : formatIpv4(r.rip), rport: r.rport, backup: m.backup, status: r.status,
+      health: st.health, cause: st.cause, stateSeconds: Math.max(0, Math.floor((now - Math.max(st.since, adminSince(s.name, r.id))) / 1000)),
+      currentSessions: st.currentSessions, totalSessions: st.totalSessions, description: r.description,
+    };
+  });
+  return {
+    name: s.name, status: s.status, priority: s.priority, natMode: s.natMode, lbMethod: s.lbMethod, failSkip: s.failSkip, failAction: s.failAction,
+    sessionTimeout: s.sessionTimeout, sessionReset: s.sessionReset, hcCondition: s.hcCondition, healthChecks: [...s.healthChecks],
+    health: rt.serviceHealth(s.name),
+    vips: s.vips.map((v) => ({ addr: formatIpv4(v.addr), protocol: v.protocol, vport: v.vport })),
+    filters: s.filters.map((f) => ({
+      id: f.id, type: f.type, protocol: f.protocol, srcIp: formatPrefix(f.srcIp), dstIp: formatPrefix(f.dstIp), status: f.status,
+      hits: rt.filterHits(s.name, f.id), description: f.description,
+    })),
+    sticky: { time: s.sticky.time, srcSubnet: formatIpv4(s.sticky.srcMask), dstSubnet: formatIpv4(s.sticky.dstMask) },
+    reals,
+    cps: rt.cps(s.name),
+    currentSessions: reals.reduce((n, r) => n + r.currentSessions, 0),
+    totalSessions: reals.reduce((n, r) => n + r.totalSessions, 0),
+    description: s.description,
+  };
 }
 
 const mark = (up: boolean | null) => (up === null ? '-' : up ? 'O' : 'X');
@@ -305,6 +393,7 @@ export function slbRunning(s: SlbConfig): string[] {
   if (s.natMode !== d.natMode) lines.push(`nat-mode ${s.natMode}`);
   if (s.dscp) lines.push(`dscp ${s.dscp}`);
   if (s.lbMethod !== d.lbMethod) lines.push(`lb-method ${s.lbMethod}`);
+  lines.push(...geneveSlbRunning(s));
   for (const h of s.healthChecks) lines.push(`health-check ${h}`);
   if (s.hcCondition !== d.hcCondition) lines.push(`hc-condition ${s.hcCondition}`);
   for (const r of s.reals) lines.push(`real ${r.id}${r.backup ? ' backup' : ''}`);

@@ -105,7 +105,8 @@ async function live(ctx: Ctx, p: TcpdumpArgs): Promise<void> {
   const select = selectorFor(ctx.cfg, p.iface);
   const printer = new TcpdumpPrinter({ ...p.opts, applianceStyle: true });
   const writer = p.writeFile !== null ? PcapWriter.open(p.writeFile, p.snaplen) : null;
-  ctx.print(...header(p, iface));
+  // As tcpdump: the header and the statistics on standard error (the screen on a console).
+  ctx.diag(header(p, iface).map((l) => `${l}\n`).join(''));
   let n = 0;
   const cap = hub.start({
     select, filter: p.filter, snaplen: p.snaplen, keep: 0,
@@ -122,7 +123,8 @@ async function live(ctx: Ctx, p: TcpdumpArgs): Promise<void> {
     cap.stop();
     writer?.close();
   }
-  ctx.print('', `${n} packet${n === 1 ? '' : 's'} captured`, `${cap.matched} packet${cap.matched === 1 ? '' : 's'} received by filter`, '0 packets dropped by kernel');
+  ctx.diag([`${n} packet${n === 1 ? '' : 's'} captured`, `${cap.matched} packet${cap.matched === 1 ? '' : 's'} received by filter`, '0 packets dropped by kernel']
+    .map((l) => `${l}\n`).join(''));
 }
 
 export const tcpdumpCommands = defineCommands<Ctx>([
@@ -137,6 +139,7 @@ export const tcpdumpCommands = defineCommands<Ctx>([
   },
   {
     syntax: 'capture start NAME [LINE]', modes: ['global'], doc: 'Start a background capture (-i IF, -s LEN, filter expression), kept until deleted',
+    help: { start: 'Start a background capture', NAME: 'Capture name', LINE: 'tcpdump options (-i IF, -s LEN) and a filter expression' },
     run: (ctx, a) => {
       const hub = ctx.appliance.captures;
       if (!hub) throw new CliError('% capture: this appliance has no dataplane to capture on');
@@ -150,10 +153,12 @@ export const tcpdumpCommands = defineCommands<Ctx>([
   },
   {
     syntax: 'capture stop NAME', modes: ['global'], doc: 'Stop a background capture (its packets are kept)',
+    help: { stop: 'Stop a background capture', NAME: 'Capture name' },
     run: (ctx, a) => findCapture(ctx, a.str('stop')).capture.stop(),
   },
   {
     syntax: 'capture write NAME WORD$file', modes: ['global'], doc: 'Save a background capture as a pcap file',
+    help: { write: 'Save a background capture as a pcap file', NAME: 'Capture name', WORD: 'pcap file to write' },
     run: (ctx, a) => {
       const c = findCapture(ctx, a.str('write'));
       const w = PcapWriter.open(a.str('file'));
@@ -164,6 +169,7 @@ export const tcpdumpCommands = defineCommands<Ctx>([
   },
   {
     syntax: 'no capture NAME', modes: ['global'], doc: 'Stop and delete a background capture',
+    help: { NAME: 'Capture name' },
     run: (ctx, a) => {
       const c = findCapture(ctx, a.str('capture'));
       c.capture.stop();
@@ -172,6 +178,7 @@ export const tcpdumpCommands = defineCommands<Ctx>([
   },
   {
     syntax: 'show capture [NAME] [LINE]', modes: ['global'], doc: 'List background captures, or print one\'s packets (tcpdump print options, e.g. -nne)',
+    help: { NAME: 'Capture name', LINE: 'tcpdump print options, e.g. -nne' },
     run: (ctx, a) => {
       const name = a.optStr('capture');
       if (name === null) {

@@ -21,10 +21,15 @@ function secretOf(text: string, hashed: boolean): string {
   return text;
 }
 
+const PRIVILEGE_HELP = { 1: 'Read only: show commands (enable for more)', 15: 'Everything' };
+
 export const userCommands = defineCommands<Ctx>([
   {
     syntax: 'username NAME password [hashed] WORD$secret [privilege <1|15>]', modes: ['config'], doc: 'Add a user or set its password',
-    help: { hashed: 'The secret is a hash from show running-config', privilege: '1: read only (enable to go further), 15: everything' },
+    help: {
+      username: 'User accounts', NAME: 'User name', password: 'The user\'s password (kept as a salted hash)', hashed: 'The secret is a hash from show running-config',
+      WORD: 'The password (or its hash)', privilege: '1: read only (enable to go further), 15: everything', ...PRIVILEGE_HELP,
+    },
     run: (ctx, a) => ctx.commit(upsert(ctx.cfg, a.str('username'), (u) => ({
       ...u,
       passwordHash: secretOf(a.str('secret'), a.has('hashed')),
@@ -33,10 +38,12 @@ export const userCommands = defineCommands<Ctx>([
   },
   {
     syntax: 'username NAME privilege <1|15>', modes: ['config'], doc: 'Set a user\'s privilege',
+    help: { NAME: 'User name', privilege: 'What the user may do', ...PRIVILEGE_HELP },
     run: (ctx, a) => ctx.commit(upsert(ctx.cfg, a.str('username'), (u) => ({ ...u, privilege: Number(a.str('privilege')) as 1 | 15 }))),
   },
   {
     syntax: 'username NAME public-key LINE', modes: ['config'], doc: 'Add an SSH public key ("ssh-ed25519 AAAA...")',
+    help: { NAME: 'User name', 'public-key': 'An SSH public key the user logs in with', LINE: 'The key, quoted: "ssh-ed25519 AAAA... comment"' },
     run: (ctx, a) => {
       const key = a.str('public-key').trim();
       if (!/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) [A-Za-z0-9+/=]+( .*)?$/.test(key)) {
@@ -46,7 +53,7 @@ export const userCommands = defineCommands<Ctx>([
     },
   },
   {
-    syntax: 'no username NAME', modes: ['config'], doc: 'Remove a user',
+    syntax: 'no username NAME', modes: ['config'], doc: 'Remove a user', help: { NAME: 'User name' },
     run: (ctx, a) => {
       const name = a.str('username');
       if (!ctx.cfg.users.some((u) => u.name === name)) throw new CliError(`% There is no user ${name}`);
@@ -55,10 +62,11 @@ export const userCommands = defineCommands<Ctx>([
   },
   {
     syntax: 'enable secret [hashed] WORD$secret', modes: ['config'], doc: 'The secret that raises privilege-1 users with enable',
+    help: { enable: 'The enable secret', secret: 'The secret privilege-1 users give to enable', hashed: 'The secret is a hash from show running-config', WORD: 'The secret (or its hash)' },
     run: (ctx, a) => ctx.commit({ ...ctx.cfg, enableSecretHash: secretOf(a.str('secret'), a.has('hashed')) }),
   },
   {
-    syntax: 'no enable secret', modes: ['config'], doc: 'Remove the enable secret',
+    syntax: 'no enable secret', modes: ['config'], doc: 'Remove the enable secret', help: { enable: 'The enable secret', secret: 'The enable secret' },
     run: (ctx) => ctx.commit({ ...ctx.cfg, enableSecretHash: null }),
   },
 ]);

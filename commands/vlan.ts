@@ -9,8 +9,9 @@ import { vlanMembership } from '../src/config/derived.js';
 import type { RunningConfig, VlanConfig } from '../src/config/model.js';
 import { VLAN } from '../src/config/objects.js';
 import { PORT_COUNT, type PortNo, type VlanId } from '../src/net/addr.js';
-import { descriptionCommands } from './common.js';
+import { descriptionCommands, noSetting } from './common.js';
 import { quote } from './quote.js';
+import { vlanVxlanRunning } from './vxlan.js';
 
 const sortPorts = (ps: Iterable<number>) => [...new Set(ps)].sort((a, b) => a - b) as PortNo[];
 
@@ -20,7 +21,7 @@ export const vlanCommands = defineCommands<Ctx>([
     run: (ctx, a) => ctx.session.enterSubmode(VLAN, a.str('vlan'), ctx),
   },
   {
-    syntax: 'no vlan NAME', modes: ['config'], doc: 'Remove a VLAN',
+    syntax: 'no vlan NAME', modes: ['config'], doc: 'Remove a VLAN', help: { NAME: 'VLAN name' },
     run: (ctx, a) => {
       const name = a.str('vlan');
       if (name === DEFAULT_VLAN) throw new CliError('% The default VLAN cannot be removed');
@@ -30,7 +31,7 @@ export const vlanCommands = defineCommands<Ctx>([
     },
   },
   {
-    syntax: 'vid (1-4094)', modes: ['vlan'], doc: 'The VLAN id',
+    syntax: 'vid (1-4094)', modes: ['vlan'], doc: 'The VLAN id', help: { '<1-4094>': 'VLAN id' },
     run: (ctx, a) => {
       if (ctx.draft(VLAN).name === DEFAULT_VLAN && a.num('vid') !== 1) throw new CliError('% The default VLAN keeps VLAN id 1');
       ctx.stage(VLAN, 'vid', (v) => ({ ...v, vid: a.num('vid') as VlanId }));
@@ -38,7 +39,7 @@ export const vlanCommands = defineCommands<Ctx>([
   },
   {
     syntax: 'port PORTS <untagged|tagged>$how', modes: ['vlan'], doc: 'Add ports to the VLAN',
-    help: { untagged: 'Frames leave without a tag', tagged: 'Frames leave with an 802.1Q tag' },
+    help: { port: 'Member ports', untagged: 'Frames leave without a tag', tagged: 'Frames leave with an 802.1Q tag' },
     run: (ctx, a) => {
       const ports = a.list('port');
       const tagged = a.str('how') === 'tagged';
@@ -50,7 +51,7 @@ export const vlanCommands = defineCommands<Ctx>([
     },
   },
   {
-    syntax: 'no port PORTS', modes: ['vlan'], doc: 'Remove ports from the VLAN',
+    syntax: 'no port PORTS', modes: ['vlan'], doc: 'Remove ports from the VLAN', help: { port: 'Member ports' },
     run: (ctx, a) => {
       const ports = a.list('port');
       ctx.stage(VLAN, 'port', (v) => ({ ...v, untagged: v.untagged.filter((p) => !ports.includes(p)), tagged: v.tagged.filter((p) => !ports.includes(p)) }));
@@ -58,17 +59,24 @@ export const vlanCommands = defineCommands<Ctx>([
   },
   {
     syntax: 'tbm <enable|disable>', modes: ['vlan'], doc: 'Transparent bridge mode',
+    help: { enable: 'Bridge transparently', disable: 'No transparent bridging (the default)' },
     run: (ctx, a) => ctx.stage(VLAN, 'tbm', (v) => ({ ...v, tbm: a.str('tbm') === 'enable' })),
   },
+  noSetting(VLAN, 'tbm', 'No transparent bridge mode (tbm disable)', (v, d) => ({ ...v, tbm: d.tbm })),
   ...descriptionCommands(VLAN, 'VLAN'),
   {
-    syntax: 'show vlan', modes: ['global'], privilege: 1, doc: 'VLANs and their ports',
-    run: (ctx) => ctx.write(showVlan(ctx.cfg)),
+    syntax: 'show vlan [NAME]', modes: ['global'], privilege: 1, doc: 'VLANs and their ports (all, or one)',
+    help: { NAME: 'VLAN name' },
+    run: (ctx, a) => {
+      const name = a.optStr('vlan');
+      if (name !== null && !VLAN.find(ctx.cfg, name)) throw new CliError(`% There is no vlan ${name}`);
+      ctx.write(showVlan(ctx.cfg, name));
+    },
   },
 ]);
 
-export function showVlan(cfg: RunningConfig): string {
-  const rows = vlanMembership(cfg);
+export function showVlan(cfg: RunningConfig, only: string | null = null): string {
+  const rows = vlanMembership(cfg).filter((r) => only === null || r.vlan.name === only);
   const nameW = Math.max(9, ...rows.map((r) => r.vlan.name.length));
   const idW = 7;
   const ports = (f: (p: number) => string) => Array.from({ length: PORT_COUNT }, (_, i) => f(i + 1)).join(' ');
@@ -96,5 +104,6 @@ export function vlanRunning(v: VlanConfig): string[] {
   if (v.tagged.length) lines.push(`port ${v.tagged.join(',')} tagged`);
   if (v.tbm) lines.push('tbm enable');
   if (v.description) lines.push(`description ${quote(v.description)}`);
+  lines.push(...vlanVxlanRunning(v.vni));
   return lines;
 }

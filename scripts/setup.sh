@@ -6,8 +6,11 @@ quiet=; system=
 for a in "$@"; do case "$a" in --quiet) quiet=1;; --system) system=1;; esac; done
 say() { [ -n "$quiet" ] || echo "setup: $*"; }
 
+# The slow steps always say what they do (on standard error), --quiet or not.
+slow() { echo "setup: $*" >&2; }
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm dependencies"
+  slow "installing npm dependencies (the first time: a minute or so)..."
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
@@ -37,7 +40,7 @@ fi
 # (they then say "% Cannot attach port to IFNAME: the native port addon is not built").
 addon=build/Release/pask_port.node
 if [ -f binding.gyp ] && { [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" 2>/dev/null | head -n 1)" ]; }; then
-  say "building the native port addon"
+  slow "building the native port addon (the first time: about half a minute)..."
   gyp="${npm_config_node_gyp:-}"
   [ -n "$gyp" ] && [ -f "$gyp" ] || gyp="$(npm prefix -g 2>/dev/null)/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js"
   nodedir="${npm_config_nodedir:-$(npm config get nodedir 2>/dev/null)}"
@@ -50,4 +53,34 @@ if [ -f binding.gyp ] && { [ ! -f "$addon" ] || [ -n "$(find native binding.gyp 
   rm -f /tmp/pask-addon-build.$$
 fi
 
-[ -n "$system" ] || { say "building"; npx tsc -p tsconfig.json; }
+# The established-flow offload program (native/pask_offload.bpf.c -> build/pask_offload.bpf.o), an
+# XDP program compiled by clang against libbpf-dev's headers (Debian packages, installed with
+# --system). Without them `offload enable` says so and pask forwards everything itself.
+bpfobj=build/pask_offload.bpf.o
+if [ -f native/pask_offload.bpf.c ] && { [ ! -f "$bpfobj" ] || [ native/pask_offload.bpf.c -nt "$bpfobj" ]; }; then
+  if command -v clang >/dev/null && [ -f /usr/include/bpf/bpf_helpers.h ]; then
+    asminc=; for d in /usr/include/*-linux-gnu; do [ -f "$d/asm/types.h" ] && asminc="-I $d" && break; done
+    mkdir -p build
+    clang -O2 -g -Wall -target bpf $asminc -c native/pask_offload.bpf.c -o "$bpfobj.tmp" 2>/tmp/pask-bpf-build.$$ && mv "$bpfobj.tmp" "$bpfobj" ||
+      { echo "setup: WARNING: the offload program did not build (offload unavailable):" >&2; tail -n 10 /tmp/pask-bpf-build.$$ >&2; }
+    rm -f /tmp/pask-bpf-build.$$ "$bpfobj.tmp"
+  else
+    say "no clang or libbpf-dev: the offload program is not built (offload unavailable)"
+  fi
+fi
+
+# The TypeScript build into dist/: nothing to do when no source is newer than the last build's
+# stamp; else incremental (tsc keeps what it knows in dist/.tsbuildinfo, so only what changed is
+# compiled again). The stamp is taken before compiling, so an edit made meanwhile is seen next time.
+if [ -z "$system" ]; then
+  stamp=dist/.build-stamp
+  if [ -f "$stamp" ] && [ -z "$(find src commands bench scripts tsconfig.json package.json -newer "$stamp" \( -name '*.ts' -o -name '*.json' \) 2>/dev/null | head -n 1)" ]; then
+    say "build is up to date"
+  else
+    if [ -f dist/.tsbuildinfo ]; then say "compiling what changed"; else slow "compiling pask (the first time: about 20 seconds)..."; fi
+    mkdir -p dist
+    touch "$stamp.new"
+    node node_modules/typescript/bin/tsc -p tsconfig.json --incremental --tsBuildInfoFile dist/.tsbuildinfo
+    mv "$stamp.new" "$stamp"
+  fi
+fi

@@ -6,37 +6,59 @@ import type { Appliance } from './appliance.js';
 import { CaptureHub } from './capture/live.js';
 import type { RunningConfig } from './config/model.js';
 import { Engine, type EngineOptions } from './engine/engine.js';
+import { FlowOffload } from './offload/flow-offload.js';
 import { EngineRuntime } from './engine/runtime-view.js';
 import type { RuntimeView } from './engine/runtime.js';
 import { HealthMonitor } from './health/index.js';
 import { PORT_COUNT } from './net/addr.js';
+import { HostStack } from './stack/host-stack.js';
+import { startBgp } from './bgp/appliance.js';
+import { startIpsec } from './ipsec/appliance.js';
+import { stackBinder, Vtep } from './vxlan/vtep.js';
+import { startGeneveAppliance } from './geneve/index.js';
+import { Prng } from './util/prng.js';
 
 export interface Dataplane {
   readonly engine: Engine;
   readonly monitor: HealthMonitor;
+  /** The appliance's own sockets (ping, traceroute, control-plane protocols). */
+  readonly stack: HostStack;
   close(): void;
 }
 
 export function startDataplane(app: Appliance, opts: EngineOptions = {}): Dataplane {
   const engine = new Engine(app.clock, { baseMac: app.identity.baseMac }, opts);
-  const monitor = new HealthMonitor(engine, engine, app.log);
+  const stack = new HostStack(engine, new Prng((app.clock.wallNow() ^ (process.pid << 8)) >>> 0));
+  const monitor = new HealthMonitor(engine, engine, app.log, { ports: stack.ports, echoIds: stack.echoIds });
+  app.stack = stack;
+  const vtep = new Vtep(engine, stackBinder(stack), app.identity.baseMac);
+  app.vxlan = vtep;
   const apply = (cfg: RunningConfig) => {
     engine.configure(cfg);
+    vtep.configure(cfg);
     monitor.configure(cfg);
   };
   apply(app.config);
   const unsubscribe = app.store.subscribe((next) => apply(next));
   monitor.start();
+  const stopGeneve = startGeneveAppliance(app, stack);
+  startBgp(app, engine, stack);
+  startIpsec(app, engine, stack);
   app.runtime = runtimeOf(new EngineRuntime(engine), monitor);
+  const offload = app.offload = new FlowOffload(engine, app.identity.baseMac);
   app.captures = new CaptureHub((tap) => {
     for (let p = 1; p <= PORT_COUNT; p++) engine.setCaptureTap(p, tap);
   });
   return {
     engine,
     monitor,
+    stack,
     close() {
       unsubscribe();
+      stopGeneve();
+      vtep.close();
       monitor.stop();
+      offload.disable();
       engine.close();
     },
   };
@@ -53,10 +75,15 @@ function runtimeOf(rt: EngineRuntime, monitor: HealthMonitor): RuntimeView {
     clearSessions: (s) => rt.clearSessions(s),
     arp: () => rt.arp(),
     routeUp: (d, g) => rt.routeUp(d, g),
+    routing: () => rt.routing(),
     portCounters: (p) => rt.portCounters(p),
     backendCounters: (p) => rt.backendCounters(p),
     engineCounters: () => rt.engineCounters(),
     clearCounters: () => rt.clearCounters(),
+    clearArp: () => rt.clearArp(),
+    geneveTargets: (s) => rt.geneveTargets(s),
+    geneveGatewayDrops: () => rt.geneveGatewayDrops(),
+    neighbors: () => rt.neighbors(),
     hcResult: (s, r, h) => monitor.hcResult(s, r, h),
     hcState: (h) => monitor.hcState(h),
     hcTargets: (h) => monitor.targets(h),

@@ -1,6 +1,7 @@
 // Batches: `-c`, `-f` and piped standard input. Privileged from the start; output to stdout,
 // each error to stderr as `SOURCE:LINE: % ...`; the batch carries on after an error.
 
+import type { OutputSink } from './output.js';
 import type { CliSession, ErrorReport } from './session.js';
 
 export interface BatchLine {
@@ -12,6 +13,8 @@ export interface BatchLine {
 export interface BatchStreams {
   out(text: string): void;
   err(text: string): void;
+  /** Diagnostics beside the output (tcpdump's header and statistics); default `err`. */
+  diag?(text: string): void;
 }
 
 export function linesOfFile(name: string, text: string): BatchLine[] {
@@ -30,16 +33,27 @@ export function formatError(where: string, line: string, e: ErrorReport): string
   return out.join('\n') + '\n';
 }
 
+/** Output of one batch line: text to stdout; diagnostics as they are and warnings as
+ * `WHERE: % ...` to stderr. */
+export function batchSink(io: BatchStreams, l: BatchLine): OutputSink {
+  return {
+    write: (t) => io.out(t),
+    diag: (t) => (io.diag ?? io.err)(t),
+    warn: (m) => io.err(formatError(l.where, l.text, { message: m, caretCol: null })),
+  };
+}
+
 /** Runs the lines in order; true when every one succeeded. */
 export async function runBatch(session: CliSession, lines: readonly BatchLine[], io: BatchStreams, signal?: AbortSignal): Promise<boolean> {
   let ok = true;
-  const sink = { write: (t: string) => io.out(t) };
   for (const l of lines) {
     if (session.closed || signal?.aborted) break;
+    const sink = batchSink(io, l);
     let e: ErrorReport | null;
     try {
       e = await session.execute(l.text, sink, signal);
     } catch (err) {
+      if (process.env.PASK_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
       e = { message: `% Internal error: ${(err as Error).message}`, caretCol: null };
     }
     if (e) {

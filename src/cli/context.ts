@@ -16,6 +16,10 @@ export interface Ctx {
   write(text: string): void;
   /** Writes lines, each followed by a newline. */
   print(...lines: string[]): void;
+  /** Diagnostics beside the output: standard error in a batch, the screen on a console. */
+  diag(text: string): void;
+  /** A `% ` warning that is not an error (a batch: `WHERE: % ...` on standard error). */
+  warn(message: string): void;
   /** The object being edited in the current sub-mode. */
   draft<T>(kind: ObjectKind<T>): T;
   /** Stages a change to the object being edited; `what` names it for the discard report. */

@@ -2,15 +2,14 @@
 // (`pask --connect`).
 
 import { readFile } from 'node:fs/promises';
-import { commandRegistry } from '../../commands/index.js';
-import { bootAppliance } from '../boot.js';
-import { linesOfCommands, linesOfFile, runBatch, type BatchStreams } from './batch.js';
+import { linesOfCommands, linesOfFile, type BatchStreams } from './batch.js';
 import { parseArgs, USAGE } from './options.js';
-import { CliSession } from './session.js';
-import { runTerminalConsole } from '../console/terminal.js';
-import { runConnect } from '../server/client.js';
-import { runServe, settle, startSsh } from '../server/serve.js';
+import { paskVersion } from './version.js';
+import { localUser, runConnect } from '../server/client.js';
 import type { SshServer } from '../ssh/server.js';
+
+// The appliance (engine, labs, every command family) is loaded only when one runs here: a
+// `--connect` client or `--version` starts without it.
 
 const stdio: BatchStreams = {
   out: (t) => void process.stdout.write(t),
@@ -27,7 +26,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (opts.version) {
+    process.stdout.write(`pask ${paskVersion()}\n`);
+    return 0;
+  }
   if (opts.connect !== null) return runConnect({ path: opts.connect, commands: opts.commands, file: opts.file });
+  const { runServe, settle, startSsh } = await import('../server/serve.js');
   if (opts.mode === 'serve') {
     const code = await runServe(opts, stdio);
     await flush();
@@ -39,6 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const isBatch = opts.commands.length > 0 || opts.file !== null || !process.stdin.isTTY;
+  const { bootAppliance } = await import('../boot.js');
   let app;
   try {
     app = await bootAppliance(opts, stdio, isBatch ? 'batch' : 'console');
@@ -55,7 +60,12 @@ export async function main(argv: readonly string[]): Promise<number> {
           ? linesOfFile('-', await readStdin())
           : null;
     if (batch) {
-      const session = new CliSession(app, commandRegistry(), { privilege: 15, interactive: false });
+      const [{ CliSession }, { commandRegistry }, { runBatch }] = await Promise.all([
+        import('./session.js'), import('../../commands/index.js'), import('./batch.js'),
+      ]);
+      const session = new CliSession(app, commandRegistry(), {
+        privilege: 15, interactive: false, from: opts.file !== null ? `batch ${opts.file}` : 'batch', user: localUser() || undefined,
+      });
       const ok = await runBatch(session, batch, stdio);
       await flush();
       return ok ? 0 : 1;
@@ -67,6 +77,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       ssh = await startSsh(app, opts.ssh, (t) => said.push(t));
       banner = said.join('');
     }
+    const { runTerminalConsole } = await import('../console/terminal.js');
     try {
       return await runTerminalConsole(app, banner);
     } finally {

@@ -1,5 +1,7 @@
 // The command line of the `pask` executable (see the CLI contract in docs/cli.md).
 
+import { labNames } from '../lab/builder.js';
+
 export interface PortAttachment {
   readonly port: number;
   readonly ifname: string;
@@ -10,12 +12,14 @@ export interface PaskOptions {
   readonly commands: readonly string[];
   readonly file: string | null;
   readonly config: string | null;
-  readonly lab: 'default' | 'none';
+  /** A lab topology's name (src/lab/builder.ts LAB_TOPOLOGIES), or `none`. */
+  readonly lab: string;
   readonly ports: readonly PortAttachment[];
   readonly socket: string | null;
   readonly ssh: string | null;
   readonly connect: string | null;
   readonly help: boolean;
+  readonly version: boolean;
 }
 
 export const USAGE = `usage: pask [options]              interactive console (embedded lab loaded)
@@ -27,10 +31,11 @@ export const USAGE = `usage: pask [options]              interactive console (em
                                     a console or a batch on a running appliance
 options:
   --config FILE       start-up configuration to load (default: the saved one, if any)
-  --lab none          no embedded lab
+  --lab NAME          the embedded lab: default, dsr (more come with the tunnel labs), or none
   --port N=IFNAME     attach appliance port N to a Linux interface (implies --lab none)
   --socket PATH       with serve: the control socket (default ./pask.sock)
   --ssh [ADDR:]PORT   with serve or the console: also serve consoles over SSH
+  --version           print the version and exit
 `;
 
 /** `[ADDR:]PORT` of --ssh: `2222`, `127.0.0.1:2222`, `[::1]:2222`. */
@@ -39,8 +44,8 @@ const LISTEN_RE = /^(?:(?:\[[0-9a-fA-F:.]+\]|[^:\s]+):)?\d{1,5}$/;
 export function parseArgs(argv: readonly string[]): PaskOptions | { error: string } {
   const o = {
     mode: 'console' as 'console' | 'serve', commands: [] as string[], file: null as string | null, config: null as string | null,
-    lab: 'default' as 'default' | 'none', ports: [] as PortAttachment[], socket: null as string | null, ssh: null as string | null,
-    connect: null as string | null, help: false,
+    lab: 'default' as string, ports: [] as PortAttachment[], socket: null as string | null, ssh: null as string | null,
+    connect: null as string | null, help: false, version: false,
   };
   const need = (i: number, flag: string) => {
     const v = argv[i + 1];
@@ -56,7 +61,7 @@ export function parseArgs(argv: readonly string[]): PaskOptions | { error: strin
         case '--config': o.config = need(i, a); i++; break;
         case '--lab': {
           const v = need(i, a); i++;
-          if (v !== 'none' && v !== 'default') throw new Error(`--lab takes none or default, not "${v}"`);
+          if (v !== 'none' && !labNames().includes(v)) throw new Error(`--lab takes none or ${labNames().join(', ')}, not "${v}"`);
           o.lab = v;
           break;
         }
@@ -81,6 +86,7 @@ export function parseArgs(argv: readonly string[]): PaskOptions | { error: strin
         }
         case '--connect': o.connect = need(i, a); i++; break;
         case '-h': case '--help': o.help = true; break;
+        case '-V': case '--version': o.version = true; break;
         default: throw new Error(`unknown option "${a}"`);
       }
     }

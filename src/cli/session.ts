@@ -4,13 +4,15 @@
 import type { Appliance } from '../appliance.js';
 import type { RunningConfig } from '../config/model.js';
 import type { ObjectKind } from '../config/objects.js';
-import type { LineResult } from './grammar/command-set.js';
-import type { HelpLine } from './grammar/command-set.js';
+import type { Actor } from '../observe/audit.js';
+import { sortHelp, type HelpLine, type LineResult } from './grammar/command-set.js';
 import { CliError } from './errors.js';
 import type { Ctx } from './context.js';
 import { promptFor, type Edit, type Frame, type SubMode } from './modes.js';
-import { withPipes, type OutputSink } from './output.js';
-import type { CommandRegistry, CliCommandSet } from './registry.js';
+import type { EdgeosEdit } from './edgeos/candidate.js';
+import { isJsonPipe, withPipes, type OutputSink } from './output.js';
+import { commandTitle, type CommandRegistry, type CliCommandSet } from './registry.js';
+import { configuredValues } from './values.js';
 
 export interface SessionOptions {
   /** Highest privilege this session may reach without `enable`. */
@@ -22,6 +24,14 @@ export interface SessionOptions {
   readonly askSecret?: (prompt: string) => Promise<string | null>;
   /** Checks an enable secret against the configured hash. */
   readonly verifySecret?: (secret: string, hash: string) => boolean;
+  /** Asks the operator a question (echoed); absent in batches. */
+  readonly ask?: (prompt: string) => Promise<string | null>;
+  /** Where the session comes from, for the audit trail: `console`, `batch FILE`, `ssh ADDR:PORT`... */
+  readonly from?: string;
+  /** Record committed changes in the log (not while the start-up configuration loads). Default true. */
+  readonly audit?: boolean;
+  /** The local console: leaving it ends the appliance, so it asks before dropping unsaved changes. */
+  readonly local?: boolean;
 }
 
 export interface ErrorReport {
@@ -37,28 +47,48 @@ export class CliSession {
   terminalWidth = 80;
   readonly user: string | undefined;
   readonly interactive: boolean;
+  /** The local console (see SessionOptions.local). */
+  readonly local: boolean;
   private readonly maxPrivilege: 1 | 15;
   closed = false;
 
-  constructor(readonly appliance: Appliance, private readonly registry: CommandRegistry, opts: SessionOptions) {
+  constructor(readonly appliance: Appliance, readonly registry: CommandRegistry, opts: SessionOptions) {
     this.privileged = opts.privilege === 15;
     this.maxPrivilege = opts.privilege;
     this.user = opts.user;
     this.interactive = opts.interactive;
+    this.local = opts.local === true;
     this.opts = opts;
   }
   private readonly opts: SessionOptions;
+
+  /** Who this session is, for the log. */
+  actor(): Actor {
+    const line = this.appliance.sessions.lineOf(this);
+    return { user: this.user ?? '', from: this.opts.from ?? (this.interactive ? 'console' : 'batch'), ...(line ? { line: line.id } : {}) };
+  }
 
   /** `enable`: privileged mode, directly for a privilege-15 user, else with the enable secret. */
   async enable(_ctx: Ctx): Promise<void> {
     if (this.privileged) return;
     if (this.maxPrivilege === 15) { this.privileged = true; return; }
     const hash = this.appliance.config.enableSecretHash;
-    if (hash === null) throw new CliError('% No enable secret is set (configure one with "enable secret" as a privileged user)');
+    if (hash === null) {
+      this.appliance.audit.privilegeRefused(this.actor(), 'no enable secret is set');
+      throw new CliError('% No enable secret is set (configure one with "enable secret" as a privileged user)');
+    }
     if (!this.opts.askSecret || !this.opts.verifySecret) throw new CliError('% enable needs an interactive session');
     const given = await this.opts.askSecret('Password: ');
-    if (given === null || !this.opts.verifySecret(given, hash)) throw new CliError('% Access denied');
+    if (given === null || !this.opts.verifySecret(given, hash)) {
+      this.appliance.audit.privilegeRefused(this.actor(), given === null ? 'no password given' : 'wrong password');
+      throw new CliError('% Access denied');
+    }
     this.privileged = true;
+  }
+
+  /** Asks the operator a question (echoed); null when the session cannot ask (a batch) or it was abandoned. */
+  async ask(prompt: string): Promise<string | null> {
+    return this.opts.ask ? this.opts.ask(prompt) : null;
   }
 
   /** `exit` in exec mode: the front-end ends the session. */
@@ -85,9 +115,7 @@ export class CliSession {
     if (r.kind === 'error') return { message: r.message, caretCol: r.caretCol };
     try {
       if (r.leave) this.leaveSubmode(sink);
-      const pipe = withPipes(r.pipes, sink);
-      await r.command.run(this.context(pipe.sink, signal), r.args);
-      pipe.end();
+      await this.runParsed(r, sink, signal);
       return null;
     } catch (e) {
       if (e instanceof CliError) return { message: e.message, caretCol: null };
@@ -100,37 +128,44 @@ export class CliSession {
     const r = this.registry.set('exec', true).parse(line);
     if (r.kind === 'empty') return;
     if (r.kind === 'error') throw new CliError(r.message);
-    const pipe = withPipes(r.pipes, sink);
-    await r.command.run(this.context(pipe.sink, signal), r.args);
+    await this.runParsed(r, sink, signal);
+  }
+
+  /** Runs a parsed command behind its pipes (`| json` first: its structured output instead of the text). */
+  private async runParsed(r: Extract<LineResult<Ctx>, { kind: 'ok' }>, sink: OutputSink, signal: AbortSignal): Promise<void> {
+    const json = r.pipes.length > 0 && isJsonPipe(r.pipes[0]!);
+    const pipe = withPipes(json ? r.pipes.slice(1) : r.pipes, sink);
+    const ctx = this.context(pipe.sink, signal);
+    if (json) {
+      if (!r.command.json) throw new CliError(`% "${commandTitle(r.command.syntax)}" has no JSON output: "| json" works after ${this.registry.jsonCommands().join(', ')}`);
+      pipe.sink.write(`${JSON.stringify(await r.command.json.of(ctx, r.args), null, 2)}\n`);
+    } else {
+      await r.command.run(ctx, r.args);
+    }
     pipe.end();
   }
 
   help(line: string): string {
-    const lists: HelpLine[][] = [];
-    let firstError: string | null = null;
-    for (const { set } of this.candidateSets()) {
-      const h = set.help(line);
-      if (Array.isArray(h)) lists.push(h);
-      else firstError ??= h.error;
-    }
-    if (lists.length === 0) return `${firstError ?? '% Unrecognized command'}\n`;
-    const seen = new Set<string>();
     const rows: HelpLine[] = [];
-    let cr = false;
-    for (const l of lists) for (const h of l) {
-      if (h.word === '<cr>') { cr = true; continue; }
-      if (!seen.has(h.word)) { seen.add(h.word); rows.push(h); }
+    let firstError: string | null = null;
+    let any = false;
+    const values = configuredValues(this.appliance.config);
+    for (const { set } of this.candidateSets()) {
+      const h = set.help(line, values);
+      if (Array.isArray(h)) { rows.push(...h); any = true; } else firstError ??= h.error;
     }
-    if (cr) rows.push({ word: '<cr>', help: '' });
-    const w = Math.max(...rows.map((r) => r.word.length));
-    return rows.map((r) => `  ${r.word.padEnd(w)}  ${r.help}`.trimEnd()).join('\n') + '\n';
+    if (!any) return `${firstError ?? '% Unrecognized command'}\n`;
+    const sorted = sortHelp(rows);
+    const w = Math.max(...sorted.map((r) => r.word.length));
+    return sorted.map((r) => `  ${r.word.padEnd(w)}  ${r.help}`.trimEnd()).join('\n') + '\n';
   }
 
   complete(line: string): { line: string; choices: string[] } {
     const choices = new Set<string>();
     let completed: string | null = null;
+    const values = configuredValues(this.appliance.config);
     for (const { set } of this.candidateSets()) {
-      const c = set.complete(line);
+      const c = set.complete(line, values);
       if (c.line !== line && c.choices.length === 0 && completed === null) completed = c.line;
       for (const x of c.choices) choices.add(x);
     }
@@ -157,6 +192,11 @@ export class CliSession {
     this.frames = [{ mode: 'exec' }, { mode: 'config' }];
   }
 
+  /** EdgeOS-style configuration mode (`configure`): `set` lines edit `edit`'s candidate. */
+  enterEdgeos(edit: EdgeosEdit): void {
+    this.frames = [{ mode: 'exec' }, { mode: 'edgeos', edgeos: edit }];
+  }
+
   enterSubmode<T>(kind: ObjectKind<T>, key: string | number, sink: OutputSink): void {
     if (this.frame.mode !== 'config' && this.frame.mode !== 'exec') this.leaveSubmode(sink);
     const base = kind.find(this.appliance.config, key as never);
@@ -167,7 +207,7 @@ export class CliSession {
   /** Staged changes not yet applied, if in a sub-mode. */
   pendingEdit(): Edit | null {
     const f = this.frame;
-    return f.mode !== 'exec' && f.mode !== 'config' ? f.edit : null;
+    return f.mode !== 'exec' && f.mode !== 'config' && f.mode !== 'edgeos' ? f.edit : null;
   }
 
   /** Validates the staged object with the rest of the running config and installs it. */
@@ -186,16 +226,21 @@ export class CliSession {
   }
 
   commitOrThrow(next: RunningConfig): void {
+    const prev = this.appliance.config;
     const errs = this.appliance.store.commit(next);
     if (errs.length) throw new CliError(errs.join('\n'));
+    if (this.opts.audit !== false) this.appliance.audit.configChanged(this.actor(), this.registry.renderConfig(prev), this.registry.renderConfig(next));
   }
 
   private leaveSubmode(sink: OutputSink): void {
     const edit = this.pendingEdit();
     if (edit && (edit.changes.length > 0 || edit.base === undefined)) {
-      const what = edit.changes.length ? `: ${[...new Set(edit.changes)].join(', ')}` : '';
-      const verb = edit.base === undefined ? 'not created' : 'not applied';
-      sink.write(`% ${edit.kind.id} ${edit.key}: changes ${verb} and discarded${what}\n`);
+      const staged = edit.changes.length ? ` (${[...new Set(edit.changes)].join(', ')})` : '';
+      const message = edit.base === undefined
+        ? `% ${edit.kind.id} ${edit.key} was never applied: discarded${staged}`
+        : `% ${edit.kind.id} ${edit.key}: changes not applied, discarded${staged}`;
+      if (sink.warn) sink.warn(message);
+      else sink.write(`${message}\n`);
     }
     if (edit) this.frames.pop();
   }
@@ -205,6 +250,7 @@ export class CliSession {
     if (f.mode === 'exec') return [{ set: this.registry.set('exec', this.privileged), leave: false }];
     const global = { set: this.registry.set('global', true), leave: false };
     if (f.mode === 'config') return [{ set: this.registry.set('config', true), leave: false }, global];
+    if (f.mode === 'edgeos') return [{ set: this.registry.set('edgeos', true), leave: false }, global];
     return [{ set: this.registry.set(f.mode, true), leave: false }, global, { set: this.registry.set('config', true), leave: true }];
   }
 
@@ -233,6 +279,8 @@ export class CliSession {
       cfg,
       signal,
       write: (t) => sink.write(t),
+      diag: (t) => (sink.diag ?? sink.write)(t),
+      warn: (m) => (sink.warn ? sink.warn(m) : sink.write(`${m}\n`)),
       print: (...lines) => sink.write(lines.map((l) => l + '\n').join('')),
       draft: (kind) => editOf(kind).draft,
       stage: (kind, what, change) => {

@@ -2,20 +2,22 @@
 
 import { ipv4, type Ipv4, type Prefix, type VlanId } from '../net/addr.js';
 import type {
-  FilterConfig, FilterId, HcId, HealthCheckConfig, InterfaceConfig, PbId, PortBoundaryConfig,
+  FilterConfig, FilterId, GeneveApplianceConfig, GeneveGatewayConfig, HcId, HealthCheckConfig, InterfaceConfig, PbId, PortBoundaryConfig,
   RealConfig, RealId, RunningConfig, SlbConfig, VlanConfig,
 } from './model.js';
+import { defaultIpsec } from './ipsec.js';
+import { defaultVxlan } from './vxlan.js';
 
 export const ANY_PREFIX: Prefix = { addr: 0 as Ipv4, len: 0 };
 export const DEFAULT_VLAN = 'default';
 export const MGMT_IF = 'mgmt';
 
 export function defaultVlan(): VlanConfig {
-  return { name: DEFAULT_VLAN, vid: 1 as VlanId, untagged: [], tagged: [], tbm: false, description: '' };
+  return { name: DEFAULT_VLAN, vid: 1 as VlanId, untagged: [], tagged: [], tbm: false, description: '', vni: null };
 }
 
 export function newVlan(name: string): VlanConfig {
-  return { name, vid: 0 as VlanId, untagged: [], tagged: [], tbm: false, description: '' };
+  return { name, vid: 0 as VlanId, untagged: [], tagged: [], tbm: false, description: '', vni: null };
 }
 
 export function newInterface(name: string): InterfaceConfig {
@@ -50,8 +52,17 @@ export function newSlb(name: string): SlbConfig {
     name, status: 'enable', priority: 50, natMode: 'nat', lbMethod: 'rr', failSkip: 'none', failAction: 'default',
     sessionTimeout: null, sessionReset: 'none', hcCondition: 'all', healthChecks: [], vips: [], description: '',
     filters: [], sticky: { time: 0, srcMask: 0xffffffff as Ipv4, dstMask: 0 as Ipv4 },
-    keepBackupService: 'disable', keepBackupReal: 'disable', reals: [], dscp: 0,
+    keepBackupService: 'disable', keepBackupReal: 'disable', reals: [], dscp: 0, geneve: DEFAULT_GENEVE_GATEWAY,
   };
+}
+
+/** AWS's defaults: 5-tuple stickiness, no rebalancing, TCP idle timeout 350 s. */
+export const DEFAULT_GENEVE_GATEWAY: GeneveGatewayConfig = {
+  hashTuple: 5, targetFailover: 'no-rebalance', endpointId: '0000000000000000', attachmentId: '0000000000000000', tcpIdleTimeout: 350,
+};
+
+export function newGeneveAppliance(): GeneveApplianceConfig {
+  return { iface: null, udpPort: 6081, healthPort: 0, status: 'enable', filters: [], defaultAction: 'return', sessions: 'disable' };
 }
 
 export function defaultConfig(): RunningConfig {
@@ -59,7 +70,7 @@ export function defaultConfig(): RunningConfig {
     hostname: 'switch',
     vlans: [defaultVlan()],
     interfaces: [newInterface(DEFAULT_VLAN), { ...newInterface(MGMT_IF), address: { addr: ipv4('192.168.100.1'), len: 24 } }],
-    routes: { defaultGateway: null, networks: [] },
+    routes: { defaultGateway: null, networks: [], interfaceRoutes: [] },
     reals: [],
     healthChecks: [],
     portBoundaries: [],
@@ -68,5 +79,15 @@ export function defaultConfig(): RunningConfig {
     users: [],
     enableSecretHash: null,
     execTimeout: 600,
+    banner: '',
+    loggingHosts: [],
+    metricsListen: null,
+    geneveAppliance: null,
+    vxlan: defaultVxlan(),
+    vxlanFdb: [],
+    staticArps: [],
+    bgp: null,
+    prefixLists: [],
+    ipsec: defaultIpsec(),
   };
 }

@@ -1,6 +1,6 @@
 // Facts derived from the running config that both the shell and the engine need.
 
-import { formatPrefix, networkOf, prefixContains, PORT_COUNT, type Ipv4, type PortNo, type Prefix } from '../net/addr.js';
+import { formatIpv4, formatPrefix, networkOf, prefixContains, PORT_COUNT, type Ipv4, type PortNo, type Prefix } from '../net/addr.js';
 import { DEFAULT_VLAN, MGMT_IF } from './defaults.js';
 import type { InterfaceConfig, RunningConfig, VlanConfig } from './model.js';
 
@@ -22,6 +22,16 @@ export function vlanMembership(cfg: RunningConfig): VlanMembership[] {
       for (let p = 1; p <= PORT_COUNT; p++) if (!elsewhere.has(p) && !vlan.tagged.includes(p as PortNo)) untagged.push(p as PortNo);
       return { vlan, untagged, tagged: vlan.tagged };
     });
+}
+
+export type InterfaceConfigKind = 'vlan' | 'loopback' | 'mgmt';
+
+/** `interface loopback N` is named `loopbackN`; `mgmt` is the management port; any other name is a VLAN's. */
+export const LOOPBACK_NAME = /^loopback(\d{1,4})$/;
+
+export function interfaceKind(name: string): InterfaceConfigKind {
+  if (name === MGMT_IF) return 'mgmt';
+  return LOOPBACK_NAME.test(name) ? 'loopback' : 'vlan';
 }
 
 /** Data interfaces in display order: named ones as configured, then `default`, then `mgmt`. */
@@ -51,4 +61,15 @@ export function interfaceFor(cfg: RunningConfig, addr: number): ConnectedRoute |
 
 export function routeKey(dest: Prefix): string {
   return formatPrefix(dest);
+}
+
+/** What depends on a data interface's network (to name it when the interface is removed). */
+export function interfaceUsers(cfg: RunningConfig, name: string): string[] {
+  const net = connectedRoutes(cfg).find((c) => c.iface === name)?.dest;
+  if (!net) return [];
+  const users: string[] = [];
+  const gw = cfg.routes.defaultGateway;
+  if (gw !== null && prefixContains(net, gw)) users.push(`the default gateway ${formatIpv4(gw)}`);
+  for (const r of cfg.routes.networks) if (prefixContains(net, r.gateway)) users.push(`route ${formatPrefix(r.dest)} gateway ${formatIpv4(r.gateway)}`);
+  return users;
 }

@@ -8,7 +8,7 @@ import type {
 } from './model.js';
 
 export interface ObjectKind<T, K extends string | number = string | number> {
-  readonly id: 'vlan' | 'interface' | 'slb' | 'real' | 'health-check' | 'port-boundary';
+  readonly id: 'vlan' | 'interface' | 'slb' | 'real' | 'health-check' | 'port-boundary' | 'vxlan' | 'geneve-appliance' | 'router-bgp';
   keyOf(obj: T): K;
   find(cfg: RunningConfig, key: K): T | undefined;
   create(key: K): T;

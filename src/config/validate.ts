@@ -3,11 +3,32 @@
 
 import { formatIpv4, formatPrefix, networkOf, prefixContains, maskOf } from '../net/addr.js';
 import { DEFAULT_VLAN, MGMT_IF } from './defaults.js';
+import { interfaceKind } from './derived.js';
 import type { RunningConfig } from './model.js';
+import { validateVxlan } from './vxlan.js';
+import { validateGeneve } from './geneve.js';
+import { validateBgp } from './bgp.js';
+import { validateIpsec } from './ipsec.js';
+
+/** Longest description an object may have. */
+export const MAX_DESCRIPTION = 255;
 
 export function validate(cfg: RunningConfig): string[] {
   const errs: string[] = [];
   const err = (s: string) => errs.push(`% ${s}`);
+  const described = (what: string, d: string) => {
+    if (d.length > MAX_DESCRIPTION) err(`${what}: the description is too long (${d.length} characters): at most ${MAX_DESCRIPTION}`);
+  };
+  for (const v of cfg.vlans) described(`vlan ${v.name}`, v.description);
+  for (const i of cfg.interfaces) described(`interface ${i.name}`, i.description);
+  for (const r of cfg.routes.networks) described(`route ${formatPrefix(r.dest)}`, r.description);
+  for (const r of cfg.reals) described(`real ${r.id}`, r.description);
+  for (const h of cfg.healthChecks) described(`health-check ${h.id}`, h.description);
+  for (const p of cfg.portBoundaries) described(`port-boundary ${p.id}`, p.description);
+  for (const s of cfg.slbs) {
+    described(`slb ${s.name}`, s.description);
+    for (const f of s.filters) described(`slb ${s.name} filter ${f.id}`, f.description);
+  }
 
   // VLANs: unique ids, a port untagged in at most one VLAN.
   const vids = new Map<number, string>();
@@ -17,6 +38,7 @@ export function validate(cfg: RunningConfig): string[] {
     const other = vids.get(v.vid);
     if (v.vid && other !== undefined) err(`vlan ${v.name}: VLAN id ${v.vid} is already used by vlan ${other}`);
     vids.set(v.vid, v.name);
+    if (interfaceKind(v.name) !== 'vlan') err(`vlan ${v.name}: the name is reserved for ${v.name === MGMT_IF ? 'the management port' : 'a loopback interface'}`);
     for (const p of v.untagged) {
       const o = untaggedIn.get(p);
       if (o !== undefined && o !== v.name) err(`vlan ${v.name}: port ${p} is already an untagged member of vlan ${o}`);
@@ -29,7 +51,7 @@ export function validate(cfg: RunningConfig): string[] {
   // Interfaces sit on a VLAN (or are the management port); their subnets must not overlap.
   const nets: { name: string; net: number; len: number }[] = [];
   for (const i of cfg.interfaces) {
-    if (i.name !== MGMT_IF && !cfg.vlans.some((v) => v.name === i.name)) err(`interface ${i.name}: there is no vlan ${i.name}`);
+    if (interfaceKind(i.name) === 'vlan' && !cfg.vlans.some((v) => v.name === i.name)) err(`interface ${i.name}: there is no vlan ${i.name}`);
     if (!i.address) continue;
     const a = i.address;
     if (a.len === 0 || a.len > 30 && a.len !== 32) err(`interface ${i.name}: ${formatPrefix(a)} is not a usable interface address`);
@@ -43,7 +65,8 @@ export function validate(cfg: RunningConfig): string[] {
   }
 
   // Routes: gateways on a connected data network; a bound health check must exist.
-  const dataNets = cfg.interfaces.filter((i) => i.name !== MGMT_IF && i.address);
+  // Neighbours (gateways) live on the subnets of VLAN interfaces; a loopback has no link.
+  const dataNets = cfg.interfaces.filter((i) => interfaceKind(i.name) === 'vlan' && i.address);
   const onLink = (gw: number) => dataNets.some((i) => prefixContains(i.address!, gw));
   const gw = cfg.routes.defaultGateway;
   if (gw !== null && !onLink(gw)) err(`default gateway ${formatIpv4(gw)} is not on a connected network`);
@@ -55,6 +78,12 @@ export function validate(cfg: RunningConfig): string[] {
     if (!onLink(r.gateway)) err(`route ${formatPrefix(r.dest)}: gateway ${formatIpv4(r.gateway)} is not on a connected network`);
     if (r.hc !== null && !cfg.healthChecks.some((h) => h.id === r.hc)) err(`route ${formatPrefix(r.dest)}: health-check ${r.hc} does not exist`);
   }
+  for (const r of cfg.routes.interfaceRoutes) {
+    const key = `${formatPrefix(r.dest)} interface ${r.iface}`;
+    if (seen.has(key)) err(`route ${key} is configured twice`);
+    seen.add(key);
+    if (r.iface === MGMT_IF || !(cfg.interfaces.some((i) => i.name === r.iface) || cfg.ipsec.vtis.some((v) => v.name === r.iface))) err(`route ${formatPrefix(r.dest)}: there is no data interface ${r.iface}`);
+  }
 
   for (const h of cfg.healthChecks) {
     if (h.type.startsWith('ip-tunnel') && h.innerTip === null) err(`health-check ${h.id}: type ${h.type} needs an inner-tip (normally the VIP)`);
@@ -63,6 +92,7 @@ export function validate(cfg: RunningConfig): string[] {
 
   const names = new Set<string>();
   for (const r of cfg.reals) {
+    if (r.rip === null) err(`real ${r.id} needs a real IP address (rip A.B.C.D)`);
     if (r.name && names.has(r.name)) err(`real ${r.id}: the name ${r.name} is already used`);
     if (r.name) names.add(r.name);
   }
@@ -73,7 +103,7 @@ export function validate(cfg: RunningConfig): string[] {
 
   const vipKeys = new Map<string, string>();
   for (const s of cfg.slbs) {
-    if (s.vips.length === 0) err(`slb ${s.name} needs a vip`);
+    if (s.vips.length === 0 && s.natMode !== 'geneve') err(`slb ${s.name} needs a vip`);
     for (const v of s.vips) {
       const key = `${formatIpv4(v.addr)} ${v.protocol} ${v.vport}`;
       const o = vipKeys.get(key);
@@ -93,5 +123,9 @@ export function validate(cfg: RunningConfig): string[] {
       fids.add(f.id);
     }
   }
+  validateVxlan(cfg, err);
+  validateGeneve(cfg, err);
+  validateBgp(cfg, err);
+  validateIpsec(cfg, err);
   return errs;
 }

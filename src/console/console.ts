@@ -23,7 +23,7 @@ export class Console {
   private keys: Key[] = [];
   private state: 'edit' | 'running' | 'secret' | 'closed' = 'edit';
   private abort: AbortController | null = null;
-  private secret: { text: string; done: (s: string | null) => void } | null = null;
+  private secret: { text: string; echo: boolean; done: (s: string | null) => void } | null = null;
   private closedResolve!: () => void;
   readonly closed: Promise<void>;
   /** The plain text on the cursor's row, the cursor at its end ('' at the start of a fresh row);
@@ -46,9 +46,18 @@ export class Console {
 
   /** Asks for a secret without echo (used by `enable`). */
   askSecret(prompt: string): Promise<string | null> {
+    return this.question(prompt, false);
+  }
+
+  /** Asks a question, echoing the answer (`Save? [yes/no]:`); null on Ctrl-C. */
+  ask(prompt: string): Promise<string | null> {
+    return this.question(prompt, true);
+  }
+
+  private question(prompt: string, echo: boolean): Promise<string | null> {
     return new Promise((done) => {
       this.out(prompt);
-      this.secret = { text: '', done };
+      this.secret = { text: '', echo, done };
       const before = this.state;
       this.state = 'secret';
       const finish = done;
@@ -102,10 +111,14 @@ export class Console {
 
   private secretKey(k: Key): void {
     const s = this.secret!;
-    if (k.k === 'text') s.text += k.text;
-    else if (k.k === 'backspace') s.text = s.text.slice(0, -1);
-    else if (k.k === 'enter') s.done(s.text);
-    else if (k.k === 'ctrl-c') s.done(null);
+    if (k.k === 'text') {
+      s.text += k.text;
+      if (s.echo) this.emit(k.text);
+    } else if (k.k === 'backspace') {
+      if (s.echo && s.text) this.emit('\b \b');
+      s.text = s.text.slice(0, -1);
+    } else if (k.k === 'enter') s.done(s.text);
+    else if (k.k === 'ctrl-c') { if (s.echo) this.emit('^C'); s.done(null); }
   }
 
   private editKey(k: Key): void {
@@ -143,16 +156,24 @@ export class Console {
         break;
       }
       case 'ctrl-c':
+        // As on IOS: the line is abandoned, and a configuration mode is left for exec mode.
         this.out(`${e.render(this.session.prompt(), this.io.width())}^C\n`);
         e.killLine();
+        if (this.session.frame.mode !== 'exec') this.session.end(this.screenSink());
         break;
       case 'ctrl-z':
         this.out('^Z\n');
         e.killLine();
-        this.session.end({ write: (t) => this.out(t) });
+        this.session.end(this.screenSink());
         break;
       case 'ctrl-d':
-        if (e.buffer === '' && this.session.frame.mode === 'exec') { this.out('\n'); this.finish(); return; }
+        // On an empty exec line: as typing exit (which asks about unsaved changes on the local console).
+        if (e.buffer === '' && this.session.frame.mode === 'exec') {
+          const prompt = this.session.prompt();
+          this.out(`${e.render(prompt, this.io.width())}exit\n`);
+          void this.run('exit', prompt);
+          return;
+        }
         e.deleteForward();
         break;
       case 'enter': {
@@ -171,7 +192,11 @@ export class Console {
     this.pager.reset();
     let err: ErrorReport | null = null;
     try {
-      err = await this.session.execute(line, { write: (t) => this.pager.write(t) }, this.abort.signal);
+      err = await this.session.execute(line, {
+        write: (t) => this.pager.write(t),
+        diag: (t) => this.pager.write(t),
+        warn: (m) => this.pager.write(`${this.chalk.yellow(m)}\n`),
+      }, this.abort.signal);
     } catch (e) {
       err = { message: `% Internal error: ${(e as Error).message}`, caretCol: null };
     }
@@ -185,6 +210,11 @@ export class Console {
     this.state = 'edit';
     this.showPrompt();
     this.pump();
+  }
+
+  /** Straight to the screen (notices outside a command's output). */
+  private screenSink() {
+    return { write: (t: string) => this.out(t), warn: (m: string) => this.out(`${this.chalk.yellow(m)}\n`) };
   }
 
   private showPrompt(): void {

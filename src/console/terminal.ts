@@ -5,6 +5,8 @@ import { commandRegistry } from '../../commands/index.js';
 import { CliSession } from '../cli/session.js';
 import { verifySecret } from '../config/secrets.js';
 import { Console } from './console.js';
+import { greeting } from './greeting.js';
+import { localUser } from '../server/client.js';
 
 export async function runTerminalConsole(app: Appliance, banner?: string): Promise<number> {
   const stdin = process.stdin;
@@ -15,7 +17,11 @@ export async function runTerminalConsole(app: Appliance, banner?: string): Promi
     privilege: 15,
     interactive: true,
     askSecret: (p) => con!.askSecret(p),
+    ask: (p) => con!.ask(p),
     verifySecret,
+    from: 'console',
+    local: true,
+    user: localUser() || undefined,
   });
   con = new Console(session, { write: (t) => void stdout.write(t), width: () => stdout.columns || 80, color });
   session.terminalLength = stdout.rows || 24;
@@ -41,7 +47,7 @@ export async function runTerminalConsole(app: Appliance, banner?: string): Promi
   stdin.on('data', onData);
   stdin.on('end', () => con!.hangup());
   stdin.resume();
-  con.start(banner);
+  con.start(greeting(app) + (banner ?? ''));
   await con.closed;
   app.sessions.remove(line);
   stdin.off('data', onData);

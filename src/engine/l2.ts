@@ -1,19 +1,22 @@
 // L2: VLAN membership per port and the MAC learning table (per VLAN, with ageing).
 //
-// Membership is kept as 16-bit port masks per VLAN id (bit p = port p), so "is port p an
-// untagged/tagged member of VLAN v" is one array read and a shift. The MAC table maps
+// Membership is kept as 32-bit port masks per VLAN id (bit p = port p), so "is port p an
+// untagged/tagged member of VLAN v" is one array read and a shift: the 16 physical ports from
+// the configuration, and virtual L2 ports (17..31, a VXLAN segment's) set by their owners. The MAC table maps
 // (vid, mac) to a port: one Map per VLAN from the 48-bit MAC to a slot of flat arrays.
 
 import type { RunningConfig } from '../config/model.js';
 import { vlanMembership } from '../config/derived.js';
-import { PORT_COUNT } from '../net/addr.js';
+import { MAX_PORTS, PORT_COUNT } from '../net/addr.js';
 
 export const MAC_AGEING_MS = 300_000;
+/** The highest port a VLAN mask holds (the virtual L2 ports are PORT_COUNT+1 .. this). */
+export const MAX_L2_PORT = 31;
 export const DEFAULT_MAC_CAPACITY = 16384;
 
 export class VlanTable {
-  /** Native (untagged) VLAN of each port, 0 = none. Index 1..16. */
-  readonly pvid = new Int32Array(PORT_COUNT + 1);
+  /** Native (untagged) VLAN of each port, 0 = none. Index 1..MAX_PORTS (0 above MAX_L2_PORT). */
+  readonly pvid = new Int32Array(MAX_PORTS + 1);
   /** Per VLAN id: ports that are untagged members (bit p). */
   readonly untagMask = new Int32Array(4096);
   /** Per VLAN id: ports that are tagged members (bit p). */
@@ -22,6 +25,8 @@ export class VlanTable {
   vids: number[] = [];
   /** VLAN name -> vid. */
   readonly byName = new Map<string, number>();
+  /** Virtual L2 port -> the VLAN it is an untagged member of (kept across configure). */
+  private readonly virtualVid = new Map<number, number>();
 
   configure(cfg: RunningConfig): void {
     this.pvid.fill(0);
@@ -46,18 +51,44 @@ export class VlanTable {
       this.untagMask[vid] = u;
       this.tagMask[vid] = t;
     }
+    for (const [p, vid] of this.virtualVid) this.joinVirtual(p, vid);
+  }
+
+  /**
+   * Makes virtual port `port` (PORT_COUNT+1 .. MAX_L2_PORT) an untagged member of VLAN `vid`
+   * only (0: of none). It stays so across configure while the VLAN exists.
+   */
+  setVirtual(port: number, vid: number): void {
+    if (!(port > PORT_COUNT && port <= MAX_L2_PORT)) throw new RangeError(`not a virtual L2 port: ${port}`);
+    const old = this.virtualVid.get(port);
+    if (old !== undefined) {
+      this.untagMask[old] = this.untagMask[old]! & ~(1 << port);
+      if (this.pvid[port] === old) this.pvid[port] = 0;
+    }
+    if (vid > 0) {
+      this.virtualVid.set(port, vid);
+      this.joinVirtual(port, vid);
+    } else {
+      this.virtualVid.delete(port);
+    }
+  }
+
+  private joinVirtual(port: number, vid: number): void {
+    if (!this.vids.includes(vid)) return;
+    this.untagMask[vid] = this.untagMask[vid]! | (1 << port);
+    this.pvid[port] = vid;
   }
 
   members(vid: number): number {
-    return (this.untagMask[vid]! | this.tagMask[vid]!) & 0x1fffe;
+    return (this.untagMask[vid]! | this.tagMask[vid]!) & ~1;
   }
 
   isMember(vid: number, port: number): boolean {
-    return ((this.members(vid) >>> port) & 1) === 1;
+    return port <= MAX_L2_PORT && ((this.members(vid) >>> port) & 1) === 1;
   }
 
   isTagged(vid: number, port: number): boolean {
-    return ((this.tagMask[vid]! >>> port) & 1) === 1;
+    return port <= MAX_L2_PORT && ((this.tagMask[vid]! >>> port) & 1) === 1;
   }
 }
 
@@ -74,6 +105,10 @@ export class MacTable {
   full = 0;
   /** Bumped whenever an entry appears, moves or disappears (path caches compare it). */
   gen = 0;
+  /** The entry learned last (lastVid -1: none), checked before the Map. */
+  private lastVid = -1;
+  private lastMac = -1;
+  private lastSlot = 0;
 
   constructor(capacity = DEFAULT_MAC_CAPACITY) {
     this.capacity = capacity;
@@ -98,6 +133,11 @@ export class MacTable {
 
   /** Records that `mac` was seen on `port` in VLAN `vid` at `now`. */
   learn(vid: number, mac: number, port: number, now: number): void {
+    // Most frames come from the MAC of the frame before (a router's): its slot, without the Map.
+    if (mac === this.lastMac && vid === this.lastVid && this.portA[this.lastSlot] === port) {
+      this.seenA[this.lastSlot] = now;
+      return;
+    }
     let m = this.maps[vid];
     if (m === null || m === undefined) {
       m = new Map();
@@ -110,6 +150,7 @@ export class MacTable {
         this.portA[slot] = port;
         this.gen++;
       }
+      this.remember(vid, mac, slot);
       return;
     }
     if (this.freeTop === 0) {
@@ -122,9 +163,17 @@ export class MacTable {
     m.set(mac, s);
     this.count++;
     this.gen++;
+    this.remember(vid, mac, s);
+  }
+
+  private remember(vid: number, mac: number, slot: number): void {
+    this.lastVid = vid;
+    this.lastMac = mac;
+    this.lastSlot = slot;
   }
 
   private removeSlot(m: Map<number, number>, mac: number, slot: number): void {
+    if (slot === this.lastSlot) this.lastVid = -1;
     m.delete(mac);
     this.portA[slot] = 0;
     this.freeA[this.freeTop++] = slot;

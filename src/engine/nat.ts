@@ -3,8 +3,8 @@
 // (shiftMeta); these rewrite it in place with incremental checksums (packet/rewrite.ts) or
 // wrap it (packet/ipip.ts). No allocation.
 
-import { encapsulateIpip, encapsulateIpipFragment } from '../packet/ipip.js';
 import type { IpMeta } from '../packet/meta.js';
+import { IPIP_ENCAP } from './encap.js';
 import {
   rewriteDstPort, rewriteIpv4Dst, rewriteIpv4Src, rewriteQuotedAddrPort, rewriteSrcPort, setDscp,
 } from '../packet/rewrite.js';
@@ -67,28 +67,22 @@ export function dscpToReal(buf: Uint8Array, m: IpMeta, rip: number, dscp: number
 }
 
 /**
- * l3dsr-iptunnel: writes into `out` at `outOff` the frame carrying the IPv4 packet
- * src[m.l3Off, m.l3End) unchanged inside IP-in-IP from `outerSrc` to `rip` (TTL 64, TOS and DF
- * copied from the inner header), with an Ethernet header (tagged when vlanTag >= 0).
- * Returns the frame length or -1 (too big).
+ * l3dsr-iptunnel: writes at out[off] the IPv4 packet src[m.l3Off, m.l3End) unchanged inside
+ * IP-in-IP from `outerSrc` to `rip` (TTL 64, TOS and DF copied from the inner header).
+ * Returns the outer packet's length or -1 (too big).
  */
-export function tunnelToReal(
-  out: Uint8Array, outOff: number, src: Uint8Array, m: IpMeta, dstMac: number, srcMac: number,
-  outerSrc: number, rip: number, ipId: number, vlanTag: number,
-): number {
-  return encapsulateIpip(out, outOff, src, m.l3Off, m.l3End - m.l3Off, dstMac, srcMac, outerSrc, rip, m.dontFragment,
-    ipId, vlanTag);
+export function tunnelToReal(out: Uint8Array, off: number, src: Uint8Array, m: IpMeta, outerSrc: number, rip: number, ipId: number): number {
+  return IPIP_ENCAP.wrap(out, off, src, m.l3Off, m.l3End - m.l3Off, outerSrc, rip, m.dontFragment, ipId);
 }
 
 /**
  * l3dsr-iptunnel, a packet too big for the tunnel whose DF is clear: as tunnelToReal, for the
  * fragment of the IPv4 packet src[m.l3Off, m.l3End) that carries its payload bytes [dataStart,
- * dataStart+dataLen) (a multiple of 8; see encapsulateIpipFragment). Returns the frame length or -1.
+ * dataStart+dataLen) (a multiple of 8). Returns the outer packet's length or -1.
  */
 export function tunnelFragmentToReal(
-  out: Uint8Array, outOff: number, src: Uint8Array, m: IpMeta, dataStart: number, dataLen: number, dstMac: number,
-  srcMac: number, outerSrc: number, rip: number, ipId: number, vlanTag: number,
+  out: Uint8Array, off: number, src: Uint8Array, m: IpMeta, dataStart: number, dataLen: number, outerSrc: number, rip: number,
+  ipId: number,
 ): number {
-  return encapsulateIpipFragment(out, outOff, src, m.l3Off, m.l3End - m.l3Off, dataStart, dataLen, dstMac, srcMac, outerSrc, rip,
-    ipId, vlanTag);
+  return IPIP_ENCAP.wrapFragment(out, off, src, m.l3Off, m.l3End - m.l3Off, dataStart, dataLen, outerSrc, rip, ipId);
 }

@@ -1,17 +1,17 @@
 // The port stage: the 16 switch ports, their backends and capture taps, rx/tx accounting,
 // and L2 output (the Ethernet header and 802.1Q tag each egress port needs).
 
-import { isMulticastMac } from '../net/addr.js';
+import { isMulticastMac, MAX_PORTS } from '../net/addr.js';
 import { ETH_HEADER_LEN, VLAN_TAG_LEN, writeEthernet } from '../packet/ethernet.js';
 import type { CaptureTap, PortBackend } from '../ports/backend.js';
-import { PORTS, type Dataplane } from './dataplane.js';
+import { L2_PORTS, type EngineContext } from './context.js';
 import { EngineDrop } from './stats.js';
 
 export class Ports {
-  readonly backends: (PortBackend | null)[] = new Array(PORTS + 1).fill(null);
-  readonly taps: (CaptureTap | null)[] = new Array(PORTS + 1).fill(null);
+  readonly backends: (PortBackend | null)[] = new Array(MAX_PORTS + 1).fill(null);
+  readonly taps: (CaptureTap | null)[] = new Array(MAX_PORTS + 1).fill(null);
 
-  constructor(private readonly dp: Dataplane) {}
+  constructor(private readonly dp: EngineContext) {}
 
   private tsUs(): number {
     return Math.floor(this.dp.clock.wallNow() * 1000);
@@ -52,13 +52,22 @@ export class Ports {
    * sends it. Returns where the payload now is.
    */
   txL2(port: number, buf: Uint8Array, off: number, len: number, vid: number, dstMac: number, etherType: number): number {
-    const tagged = this.dp.vlans.isTagged(vid, port);
-    const hdr = tagged ? ETH_HEADER_LEN + VLAN_TAG_LEN : ETH_HEADER_LEN;
+    return this.txFramed(port, buf, off, len, dstMac, etherType, this.dp.vlans.isTagged(vid, port) ? vid : -1);
+  }
+
+  /**
+   * The one place the engine writes link headers: an Ethernet header (802.1Q-tagged with `tag`
+   * when tag >= 0) in front of the payload buf[off, off+len), the payload moved so the frame
+   * starts at 0 unless it already sits right after the header (the fast path puts it there),
+   * and the frame sent out of `port`. Returns where the payload now is.
+   */
+  txFramed(port: number, buf: Uint8Array, off: number, len: number, dstMac: number, etherType: number, tag: number): number {
+    const hdr = tag >= 0 ? ETH_HEADER_LEN + VLAN_TAG_LEN : ETH_HEADER_LEN;
     if (off !== hdr) {
       buf.copyWithin(hdr, off, off + len);
       off = hdr;
     }
-    writeEthernet(buf, 0, dstMac, this.dp.baseMac, etherType, tagged ? vid : -1);
+    writeEthernet(buf, 0, dstMac, this.dp.baseMac, etherType, tag);
     this.tx(port, buf, hdr + len);
     return off;
   }
@@ -73,7 +82,7 @@ export class Ports {
     }
     const mask = dp.vlans.members(vid);
     let n = 0;
-    for (let q = 1; q <= PORTS; q++) {
+    for (let q = 1; q <= L2_PORTS; q++) {
       if (((mask >>> q) & 1) === 0 || this.backends[q] === null) continue;
       off = this.txL2(q, buf, off, len, vid, dstMac, etherType);
       n++;

@@ -7,9 +7,9 @@
 import type { RealId } from '../config/model.js';
 import type { Ipv4, Mac } from '../net/addr.js';
 import type { BackendCounter } from '../ports/backend.js';
-import type { ArpRow, EngineCounters, Health, PortCounters, RealRuntime, RuntimeView, SessionRow, TrafficCounters } from './runtime.js';
-import { ArpState } from './arp.js';
-import { routeHealthKey } from './l3-tables.js';
+import type { ArpRow, GeneveTargetRow, NeighborRow, RoutingView, EngineCounters, Health, PortCounters, RealRuntime, RuntimeView, SessionRow, TrafficCounters } from './runtime.js';
+import { ARP_STATIC, ARP_VALID, ArpState, arpStateName } from './arp.js';
+import { routeHealthKey } from './route-sync.js';
 import type { Engine } from './engine.js';
 import type { PortStats } from './stats.js';
 
@@ -31,9 +31,7 @@ export class EngineRuntime implements EngineRuntimeView {
   /** ACT when any enabled real of the service is up, DEACT when none is, INACT for a disabled service. */
   serviceHealth(slb: string): Health {
     const svc = this.engine.slb.byName.get(slb);
-    if (svc === undefined) return 'DEACT';
-    if (!svc.enabled) return 'INACT';
-    return svc.members.some((b) => b.enabled && b.up && b.rip !== 0) ? 'ACT' : 'DEACT';
+    return svc === undefined ? 'DEACT' : this.engine.slb.serviceState(svc);
   }
 
   /** ACT up, DEACT down (or not yet reported by a check), INACT for a disabled or unknown real. */
@@ -51,6 +49,18 @@ export class EngineRuntime implements EngineRuntimeView {
 
   cps(slb: string): number {
     return this.engine.slb.byName.get(slb)?.cps(this.engine.clock.now()) ?? 0;
+  }
+
+  geneveTargets(slb: string): GeneveTargetRow[] {
+    const e = this.engine, svc = e.slb.byName.get(slb);
+    if (svc === undefined || svc.natMode !== 'geneve') return [];
+    return svc.members.map((b) => ({
+      real: b.realId, flows: e.sessions.realCounts[b.idx] ?? 0, totalFlows: b.totalSessions, ...e.geneveGateway.targetCounters(b),
+    }));
+  }
+
+  geneveGatewayDrops(): Record<string, number> {
+    return this.engine.geneveGateway.dropsByName();
   }
 
   /** Live sessions in creation order (a snapshot: allocates one row per session). */
@@ -84,8 +94,9 @@ export class EngineRuntime implements EngineRuntimeView {
     const e = this.engine, now = e.clock.now();
     const rows: ArpRow[] = [];
     for (const a of e.arp.map.values()) {
+      if (a.state === ArpState.FAILED) continue;
       const iface = e.ifs.list[a.ifIdx];
-      const complete = a.state === ArpState.COMPLETE;
+      const complete = (a.state & ARP_VALID) !== 0;
       const port = complete ? (e.macs.lookup(iface?.vid ?? 0, a.mac) || a.port || null) : null;
       rows.push({
         addr: a.ip as Ipv4,
@@ -93,15 +104,31 @@ export class EngineRuntime implements EngineRuntimeView {
         iface: iface?.name ?? '',
         port,
         ageSec: Math.max(0, Math.floor((now - a.updated) / 1000)),
-        state: complete ? 'complete' : 'incomplete',
+        state: a.state === ArpState.PERMANENT ? 'static' : complete ? 'complete' : 'incomplete',
       });
     }
     rows.sort((x, y) => x.addr - y.addr);
     return rows;
   }
 
+  /** The neighbour table with Linux's states (`show ip neighbors`), by address. */
+  neighbors(): NeighborRow[] {
+    const e = this.engine;
+    return [...e.arp.map.values()].sort((x, y) => x.ip - y.ip).map((a) => ({
+      addr: a.ip as Ipv4,
+      iface: e.ifs.list[a.ifIdx]?.name ?? '',
+      mac: (a.state & ARP_VALID) !== 0 ? (a.mac as Mac) : null,
+      state: arpStateName(a.state),
+    }));
+  }
+
+  routing(): RoutingView {
+    const ifs = this.engine.ifs;
+    return { rib: this.engine.rib, interfaceName: (i) => ifs.list[i]?.name ?? `if${i}` };
+  }
+
   routeUp(dest: string, gateway: Ipv4): boolean | null {
-    return this.engine.fib.routeUp(routeHealthKey(dest, gateway));
+    return this.engine.routeUp(routeHealthKey(dest, gateway));
   }
 
   portCounters(port: number): PortCounters {
@@ -125,6 +152,18 @@ export class EngineRuntime implements EngineRuntimeView {
   clearCounters(): void {
     this.engine.stats.reset();
   }
+
+  /** Removes the complete ARP entries (incomplete ones keep their queued packets); how many. */
+  clearArp(): number {
+    const arp = this.engine.arp;
+    let n = 0;
+    for (const e of [...arp.map.values()]) {
+      if ((e.state & ARP_VALID) === 0 || (e.state & ARP_STATIC) !== 0) continue;
+      arp.remove(e);
+      n++;
+    }
+    return n;
+  }
 }
 
 /** The runtime's methods as bound functions (to spread into a RuntimeView with the checker's). */
@@ -138,6 +177,7 @@ export function bindRuntime(rt: EngineRuntime): EngineRuntimeView {
     clearSessions: rt.clearSessions.bind(rt),
     arp: rt.arp.bind(rt),
     routeUp: rt.routeUp.bind(rt),
+    routing: rt.routing.bind(rt),
     portCounters: rt.portCounters.bind(rt),
     backendCounters: rt.backendCounters.bind(rt),
     engineCounters: rt.engineCounters.bind(rt),

@@ -1,6 +1,7 @@
 // What the show commands read from the dataplane: counters, health, sessions. The engine
 // implements it; an appliance without a running engine reports an idle one.
 
+import type { Rib } from '../routing/index.js';
 import type { Ipv4, Mac } from '../net/addr.js';
 import type { HcId, RealId } from '../config/model.js';
 import type { BackendCounter } from '../ports/backend.js';
@@ -28,6 +29,31 @@ export interface SessionRow {
   readonly replySrc: Ipv4; readonly replySport: number; readonly replyDst: Ipv4; readonly replyDport: number;
   readonly slb: string;
   readonly real: RealId;
+}
+
+/** One neighbour as `ip neigh show` prints it (`show ip neighbors`). */
+export interface NeighborRow {
+  readonly addr: Ipv4;
+  readonly iface: string;
+  /** null: no MAC (INCOMPLETE, FAILED). */
+  readonly mac: Mac | null;
+  /** Linux's name of the state: REACHABLE, STALE, PERMANENT... */
+  readonly state: string;
+}
+
+/** One target of a gateway SLB (nat-mode geneve), for `show info slb`. */
+export interface GeneveTargetRow {
+  readonly real: RealId;
+  /** Flows on it now, and since it joined. */
+  readonly flows: number;
+  readonly totalFlows: number;
+  /** Wrapped packets sent to it and returns accepted from it (outer bytes). */
+  readonly txPackets: number;
+  readonly txBytes: number;
+  readonly rxPackets: number;
+  readonly rxBytes: number;
+  /** Returns from it refused (no known flow of this target, another cookie or other ids). */
+  readonly rxRefused: number;
 }
 
 export interface ArpRow {
@@ -61,6 +87,8 @@ export interface HcTargetRow {
 export interface RouteRuntime {
   /** A route bound to a health check: whether it is installed. */
   routeUp(dest: string, gateway: Ipv4): boolean | null;
+  /** The routing table the engine forwards with, and interface names by index (null: no engine). */
+  routing(): RoutingView | null;
 }
 
 /** Traffic and drop counters, since start or the last `clearCounters`. */
@@ -106,9 +134,22 @@ export interface RuntimeView extends RouteRuntime {
   engineCounters(): EngineCounters;
   /** Zeroes the engine's traffic and drop counters, global and per port. */
   clearCounters(): void;
+  /** `clear arp`: forgets the resolved neighbours (they are asked again when next needed); how many. */
+  clearArp?(): number;
+  /** The neighbour table with Linux's states (`show ip neighbors`). */
+  neighbors?(): readonly NeighborRow[];
+  /** The targets of a gateway SLB (nat-mode geneve) with their counters, in the SLB's real order. */
+  geneveTargets?(slb: string): readonly GeneveTargetRow[];
+  /** The gateway's drops that no one target owns (malformed returns, returns from non-targets...), by reason. */
+  geneveGatewayDrops?(): Readonly<Record<string, number>>;
 }
 
 const NO_TRAFFIC: TrafficCounters = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, dropTotal: 0, drops: {} };
+
+export interface RoutingView {
+  readonly rib: Rib;
+  interfaceName(ifIdx: number): string;
+}
 
 export const IDLE_RUNTIME: RuntimeView = {
   filterHits: () => 0,
@@ -122,6 +163,7 @@ export const IDLE_RUNTIME: RuntimeView = {
   clearSessions: () => 0,
   arp: () => [],
   routeUp: () => null,
+  routing: () => null,
   portCounters: () => ({ ...NO_TRAFFIC, attached: null }),
   backendCounters: () => [],
   engineCounters: () => ({ ...NO_TRAFFIC, slbPackets: 0, sessionsCreated: 0, currentSessions: 0, flooded: 0, internalErrors: 0 }),

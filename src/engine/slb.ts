@@ -10,15 +10,17 @@
 import type {
   FilterProtocol, LbMethod, NatMode, RealConfig, RealId, RunningConfig, SlbConfig,
 } from '../config/model.js';
-import { maskOf, PORT_COUNT, type Prefix } from '../net/addr.js';
+import { maskOf, PORT_COUNT, type Ipv4, type Prefix } from '../net/addr.js';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../packet/ipv4.js';
 import type { PacketMeta } from '../packet/meta.js';
 import { IntPairHash } from './int-hash.js';
-import type { InterfaceTable } from './l3-tables.js';
+import type { InterfaceTable } from './interfaces.js';
 import { createScheduler, type Scheduler } from './lb/index.js';
 import { NAT_MODE_CODES, type SessionTable, type StickyTable } from './session/index.js';
 
 export const NAT_CODE = NAT_MODE_CODES;
+/** A gateway load balancer's idle timeout of flows other than TCP (AWS: 120 s, fixed). */
+export const GENEVE_OTHER_IDLE_S = 120;
 
 function protoCode(p: FilterProtocol | 'tcp' | 'udp'): number {
   switch (p) {
@@ -76,6 +78,17 @@ export interface CompiledFilter {
 const CPS_BUCKETS = 10;
 const CPS_BUCKET_MS = 100;
 
+export type ServiceState = 'ACT' | 'DEACT' | 'INACT';
+
+/** A service's state as `show info slb` gives it, with its VIPs (empty when `removed`). */
+export interface ServiceHealthEvent {
+  readonly slb: string;
+  readonly vips: readonly Ipv4[];
+  readonly state: ServiceState;
+  readonly removed: boolean;
+}
+export type ServiceHealthListener = (e: ServiceHealthEvent) => void;
+
 export class Service {
   cfg: SlbConfig;
   enabled = true;
@@ -98,6 +111,11 @@ export class Service {
 
   constructor(readonly idx: number, readonly name: string, cfg: SlbConfig) {
     this.cfg = cfg;
+  }
+
+  /** The service's VIP addresses (each once). */
+  vipAddrs(): Ipv4[] {
+    return [...new Set(this.cfg.vips.map((v) => v.addr))];
   }
 
   /** Counts a new session for CPS. */
@@ -217,10 +235,48 @@ export class ServiceTable {
   readonly pbPromisc = new Uint8Array(PORT_COUNT + 1);
   anyPromisc = false;
 
+  /** Each service's last announced state (ACT while enabled with a usable real, INACT disabled, else DEACT). */
+  private readonly announced = new Map<string, ServiceState>();
+  private readonly serviceListeners: ServiceHealthListener[] = [];
+
   constructor(
     private readonly sessions: SessionTable,
     private readonly sticky: StickyTable,
   ) {}
+
+  /** The state `show info slb` gives a service. */
+  serviceState(svc: Service): ServiceState {
+    if (!svc.enabled) return 'INACT';
+    return svc.members.some((b) => b.enabled && b.up && b.rip !== 0) ? 'ACT' : 'DEACT';
+  }
+
+  /**
+   * Subscribes to services' state changes (BGP announces VIPs from them): the listener hears
+   * every service's current state at once, then each change, and `removed` when a service goes.
+   */
+  subscribeServiceHealth(l: ServiceHealthListener): () => void {
+    this.serviceListeners.push(l);
+    for (const svc of this.byName.values()) l({ slb: svc.name, vips: svc.vipAddrs(), state: this.serviceState(svc), removed: false });
+    return () => {
+      const i = this.serviceListeners.indexOf(l);
+      if (i >= 0) this.serviceListeners.splice(i, 1);
+    };
+  }
+
+  /** Tells the listeners of every service whose state differs from what they last heard. */
+  private announce(): void {
+    for (const [name, state] of [...this.announced]) {
+      if (this.byName.has(name)) continue;
+      this.announced.delete(name);
+      for (const l of this.serviceListeners.slice()) l({ slb: name, vips: [], state, removed: true });
+    }
+    for (const svc of this.byName.values()) {
+      const state = this.serviceState(svc);
+      if (this.announced.get(svc.name) === state) continue;
+      this.announced.set(svc.name, state);
+      for (const l of this.serviceListeners.slice()) l({ slb: svc.name, vips: svc.vipAddrs(), state, removed: false });
+    }
+  }
 
   // ---- configuration ----
 
@@ -242,6 +298,7 @@ export class ServiceTable {
       this.configureService(svc, s, realsById, enabledChecks, now);
     }
     for (const [name, svc] of [...this.byName]) if (!keep.has(name)) this.removeService(svc);
+    this.announce();
 
     // VIP indexes.
     this.vipSvc = new IntPairHash(cfg.slbs.length * 2);
@@ -257,7 +314,7 @@ export class ServiceTable {
         if (svc.enabled) this.vipSvc.set(a, (protoCode(v.protocol) << 16) | v.vport, svc.idx);
         if (this.vipAddrIdx.get(a, 0) < 0) {
           const home = ifs.subnetOf(a);
-          const arpIfs = home >= 0 ? [home] : ifs.list.map((i) => i.idx);
+          const arpIfs = home >= 0 ? [home] : ifs.all.filter((i) => i.kind === 'vlan').map((i) => i.idx);
           this.vipAddrIdx.set(a, 0, this.vipAddrs.length);
           this.vipAddrs.push({ addr: a, arpIfs });
         }
@@ -363,7 +420,8 @@ export class ServiceTable {
     const fids = new Set(s.filters.map((f) => f.id as number));
     for (const id of [...svc.hits.keys()]) if (!fids.has(id)) svc.hits.delete(id);
 
-    this.sessions.setServiceTimeout(svc.idx, s.sessionTimeout);
+    if (s.natMode === 'geneve') this.sessions.setServiceTimeout(svc.idx, s.geneve.tcpIdleTimeout, GENEVE_OTHER_IDLE_S);
+    else this.sessions.setServiceTimeout(svc.idx, s.sessionTimeout);
     const st = s.sticky;
     svc.sticky = st.time > 0;
     if (svc.stickyChanged(`${st.time}|${st.srcMask}|${st.dstMask}`)) {
@@ -455,6 +513,7 @@ export class ServiceTable {
     }
     b.cause = cause;
     svc.syncBinding(b);
+    this.announce();
     return b;
   }
 }

@@ -7,11 +7,11 @@ import { BROADCAST_MAC, isMulticastMac } from '../net/addr.js';
 import { copyBytes } from '../packet/bytes.js';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, VLAN_TAG_LEN } from '../packet/ethernet.js';
 import { DropReason, type PacketMeta } from '../packet/meta.js';
-import { PORTS, type Dataplane } from './dataplane.js';
+import { L2_PORTS, type EngineContext } from './context.js';
 import { EngineDrop } from './stats.js';
 
 export class L2Stage {
-  constructor(private readonly dp: Dataplane) {}
+  constructor(private readonly dp: EngineContext) {}
 
   /** A decoded frame (`r`: the decoder's verdict; L2 errors have been dropped already). */
   input(port: number, frame: Uint8Array, m: PacketMeta, r: number): void {
@@ -58,6 +58,7 @@ export class L2Stage {
     }
     if (isMulticastMac(dst)) {
       this.flood(port, vid, frame, m.len, inTagged);
+      if (dp.groups.size !== 0 && m.etherType === ETHERTYPE_IPV4 && dp.groups.has(m.ipDst >>> 0)) dp.l3.input(port, vid, frame, m, r, true, now);
       return;
     }
     if (dp.slb.anyPromisc && r === DropReason.OK && m.etherType === ETHERTYPE_IPV4 && dp.slb.isPromiscPort(port) &&
@@ -122,7 +123,7 @@ export class L2Stage {
     const dp = this.dp;
     const mask = dp.vlans.members(vid);
     let n = 0;
-    for (let p = 1; p <= PORTS; p++) {
+    for (let p = 1; p <= L2_PORTS; p++) {
       if (p === inPort || ((mask >>> p) & 1) === 0 || dp.ports.backends[p] === null) continue;
       this.bridgeTo(p, vid, frame, len, inTagged);
       n++;

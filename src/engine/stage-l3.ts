@@ -5,29 +5,36 @@
 // output: next-hop ARP resolution with a bounded pending queue, then the port stage.
 
 import { TokenBucket } from './rate-limit.js';
-import type { LocalPacket, ProbeIo } from '../health/probe-io.js';
+import type { ListenFilter, LocalPacket } from '../health/probe-io.js';
 import { BROADCAST_MAC, isMulticastMac } from '../net/addr.js';
 import { ARP_REPLY, ARP_REQUEST, writeArp } from '../packet/arp.js';
 import { copyBytes } from '../packet/bytes.js';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../packet/ethernet.js';
 import {
-  ICMP_DEST_UNREACH, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_NET_UNREACH, ICMP_PORT_UNREACH, ICMP_TIME_EXCEEDED,
+  ICMP_DEST_UNREACH, ICMP_ECHO_REPLY, ICMP_PROTO_UNREACH, ICMP_ECHO_REQUEST, ICMP_NET_UNREACH, ICMP_PORT_UNREACH, ICMP_TIME_EXCEEDED,
   ICMP_TTL_EXCEEDED, isIcmpError, setIcmpRest,
 } from '../packet/icmp.js';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IPV4_HEADER_LEN } from '../packet/ipv4.js';
 import { DropReason, InnerKind, type PacketMeta } from '../packet/meta.js';
 import { decrementTtl } from '../packet/rewrite.js';
 import { TCP_RST } from '../packet/tcp.js';
-import { ARP_RETRY_MS, ArpState, type ArpEntry, type PendingPacket } from './arp.js';
-import type { Dataplane } from './dataplane.js';
+import { ARP_RETRY_MS, ARP_VALID, ArpState, type ArpEntry, type PendingPacket } from './arp.js';
+import type { EngineContext } from './context.js';
+import type { Interface } from './interfaces.js';
 import { shiftMeta } from './nat.js';
 import { HEADROOM } from './pool.js';
 import { writeEchoReply, writeIcmpErrorPacket, writeRst } from './reply.js';
 import { dirOf, sidOf } from './session/index.js';
+import { flowHash } from './lb/hash.js';
 import { EngineDrop } from './stats.js';
 
-export type ListenFilter = Parameters<ProbeIo['listen']>[0];
+export type { ListenFilter };
 export type LocalHandler = (p: LocalPacket) => void;
+
+/** The listener key of a raw IP protocol (above every TCP/UDP/ICMP key). */
+function rawKey(proto: number): number {
+  return 0x1000000 | (proto & 0xff);
+}
 
 export class L3Stage {
   private readonly listeners = new Map<number, LocalHandler[]>();
@@ -37,7 +44,7 @@ export class L3Stage {
   private readonly icmpBucket = new TokenBucket(1000, 50);
   private readonly rstBucket = new TokenBucket(1000, 50);
 
-  constructor(private readonly dp: Dataplane) {}
+  constructor(private readonly dp: EngineContext) {}
 
   // ===================================================================== input
 
@@ -49,6 +56,9 @@ export class L3Stage {
       if (!l2bcast) dp.drop(EngineDrop.NO_INTERFACE);
       return;
     }
+    const c = dp.ifs.list[ifIdx]!.counters;
+    c.rxPackets++;
+    c.rxBytes += m.len;
     if (r !== DropReason.OK) {
       dp.drop(r);
       return;
@@ -70,10 +80,13 @@ export class L3Stage {
     const spa = m.arpSpa >>> 0, tpa = m.arpTpa >>> 0, sha = m.arpSha;
     const forUs = iface.hasAddr && tpa === iface.addr;
     const forVip = !forUs && dp.slb.answersArpFor(tpa, ifIdx);
-    if (spa !== 0 && !isMulticastMac(sha) && sha !== 0 && iface.hasAddr && ((spa & iface.mask) >>> 0) === iface.net &&
-      spa !== iface.addr) {
+    // A neighbour on the interface's subnet, or one the appliance asked for itself (an interface
+    // route's destination need not be on the subnet).
+    const asked = dp.arp.get(spa)?.ifIdx === ifIdx;
+    if (spa !== 0 && !isMulticastMac(sha) && sha !== 0 && iface.hasAddr && (iface.onLink(spa) || asked) && spa !== iface.addr) {
       // New entries only for neighbours talking to us; gratuitous/unsolicited ARP updates existing ones.
-      const e = dp.arp.learn(spa, sha, ifIdx, port, now, forUs || forVip);
+      // Only a reply to the appliance's MAC proves the neighbour reachable (Linux).
+      const e = dp.arp.learn(spa, sha, ifIdx, port, now, forUs || forVip, m.arpOp === ARP_REPLY && m.dstMac === dp.baseMac);
       if (e !== null) {
         if (!dp.timerArmed) dp.arm();
         if (e.queue.length !== 0) this.releasePending(e);
@@ -87,10 +100,15 @@ export class L3Stage {
     }
   }
 
-  private ipInput(port: number, vid: number, ifIdx: number, frame: Uint8Array, m: PacketMeta, l2bcast: boolean, now: number): void {
+  /**
+   * An IPv4 packet received on interface `ifIdx` (through `port`, in VLAN `vid`; -1 for a
+   * packet re-injected on a loopback or tunnel interface): filtered, then to SLB, local
+   * delivery or routing.
+   */
+  ipInput(port: number, vid: number, ifIdx: number, frame: Uint8Array, m: PacketMeta, l2bcast: boolean, now: number): void {
     const dp = this.dp;
     const src = m.ipSrc >>> 0, dst = m.ipDst >>> 0;
-    if (src === 0 || src === 0xffffffff || (src >>> 28) === 0xe || dp.ifs.isOwn(src)) {
+    if (src === 0 || src === 0xffffffff || (src >>> 28) === 0xe || (dp.ifs.isOwn(src) && !this.looped(vid, ifIdx))) {
       dp.drop(EngineDrop.MARTIAN);
       return;
     }
@@ -106,6 +124,11 @@ export class L3Stage {
         return;
       }
       dp.slbStage.input(port, vid, frame, m, now);
+      return;
+    }
+    if ((dst >>> 28) === 0xe && dp.groups.has(dst)) {
+      // A multicast group the appliance joined (a control-plane protocol listens).
+      this.localInput(port, frame, m, EngineDrop.NO_LISTENER);
       return;
     }
     if (l2bcast || (dst >>> 28) === 0xe || dp.ifs.isBroadcast(dst)) {
@@ -125,6 +148,8 @@ export class L3Stage {
         return;
       }
     }
+    // Routed traffic a gateway load balancer (nat-mode geneve) sends through an appliance first.
+    if (dp.slbStage.geneve.active && dp.slbStage.geneve.steer(frame, m, now)) return;
     this.forward(ifIdx, frame, m);
   }
 
@@ -136,8 +161,9 @@ export class L3Stage {
       this.sendIcmpError(inIf, ICMP_TIME_EXCEEDED, ICMP_TTL_EXCEEDED, frame, m);
       return;
     }
-    const route = dp.fib.lookup(m.ipDst);
-    if (route === null) {
+    const dst = m.ipDst >>> 0;
+    const nh = dp.route(dst, flowHash(m.proto, m.ipSrc >>> 0, m.sport, dst, m.dport));
+    if (nh < 0) {
       dp.drop(EngineDrop.NO_ROUTE);
       this.sendIcmpError(inIf, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, frame, m);
       return;
@@ -147,7 +173,7 @@ export class L3Stage {
     shiftMeta(m, HEADROOM - m.l3Off);
     decrementTtl(out, m);
     dp.stats.routed++;
-    this.output(out, HEADROOM, len, route.ifIdx, route.gw !== 0 ? route.gw : m.ipDst >>> 0);
+    this.output(out, HEADROOM, len, dp.nhIf(nh), dp.nhAddr(nh, dst));
   }
 
   // ===================================================================== local delivery
@@ -190,10 +216,17 @@ export class L3Stage {
       }
       if (this.deliver(this.listeners.get((proto << 16) | m.dport), port, frame, m)) return;
       dp.drop(reason);
-      this.answerAsHost(frame, m);
+      if (!this.multicast(m)) this.answerAsHost(frame, m);
       return;
     }
-    dp.drop(EngineDrop.NO_LISTENER);
+    if (!this.deliver(this.listeners.get(rawKey(proto)), port, frame, m)) {
+      dp.drop(EngineDrop.NO_LISTENER);
+      if (!this.multicast(m)) this.sendIcmpError(-1, ICMP_DEST_UNREACH, ICMP_PROTO_UNREACH, frame, m, m.ipDst >>> 0);
+    }
+  }
+
+  private multicast(m: PacketMeta): boolean {
+    return (m.ipDst >>> 28) === 0xe;
   }
 
   /** What a host answers to a segment/datagram for a closed port: RST for TCP (not for a RST), ICMP port unreachable for UDP. */
@@ -223,7 +256,8 @@ export class L3Stage {
     let list: LocalHandler[];
     if (filter.proto === 'icmp-error') list = this.icmpErrorListeners;
     else {
-      const key = filter.proto === 1 ? 0x10000 | (filter.icmpId & 0xffff) : (filter.proto << 16) | (filter.localPort & 0xffff);
+      const key = filter.proto === 'raw' ? rawKey(filter.ipProto) : filter.proto === 1 ? 0x10000 | (filter.icmpId & 0xffff) :
+        (filter.proto << 16) | (filter.localPort & 0xffff);
       let l = this.listeners.get(key);
       if (l === undefined) {
         l = [];
@@ -248,16 +282,31 @@ export class L3Stage {
   output(buf: Uint8Array, off: number, len: number, ifIdx: number, nh: number): void {
     const dp = this.dp;
     const iface = dp.ifs.list[ifIdx];
-    if (iface === undefined) {
+    if (iface === undefined || !iface.up) {
       dp.drop(EngineDrop.NO_ROUTE);
       return;
     }
+    const c = iface.counters;
+    c.txPackets++;
+    c.txBytes += len;
+    if (iface.kind === 'loopback') {
+      this.loopback(iface, buf, off, len);
+      return;
+    }
+    if (iface.kind === 'tunnel') {
+      if (iface.tunnel === null || !iface.tunnel.transmit(buf, off, len, nh)) {
+        c.drops++;
+        dp.drop(EngineDrop.NO_ROUTE);
+      }
+      return;
+    }
     let e = dp.arp.get(nh);
-    if (e !== undefined && e.state === ArpState.COMPLETE) {
+    if (e !== undefined && (e.state & ARP_VALID) !== 0) {
+      if (e.state === ArpState.STALE) dp.arp.used(e, dp.clock.now());
       dp.ports.emit(buf, off, len, iface.vid, e.mac, ETHERTYPE_IPV4);
       return;
     }
-    if (e === undefined) {
+    if (e === undefined || e.state === ArpState.FAILED) {
       const now = dp.clock.now();
       e = dp.arp.createIncomplete(nh, ifIdx, now);
       if (!dp.arp.enqueue(e, buf, off, len)) dp.drop(EngineDrop.ARP_QUEUE_FULL);
@@ -270,13 +319,54 @@ export class L3Stage {
     if (!dp.arp.enqueue(e, buf, off, len)) dp.drop(EngineDrop.ARP_QUEUE_FULL);
   }
 
-  sendArpRequest(ifIdx: number, target: number): void {
+  /**
+   * Output to a loopback interface: the packet comes back in as received on it. Only packets
+   * for the appliance's own addresses are looped (anything else routed to a loopback's subnet
+   * has nowhere to go and would loop forever).
+   */
+  private loopback(iface: Interface, buf: Uint8Array, off: number, len: number): void {
+    const dp = this.dp;
+    const dst = ((buf[off + 16]! << 24) | (buf[off + 17]! << 16) | (buf[off + 18]! << 8) | buf[off + 19]!) >>> 0;
+    if (!dp.ifs.isOwn(dst)) {
+      iface.counters.drops++;
+      dp.drop(EngineDrop.NO_ROUTE);
+      return;
+    }
+    dp.inject(iface.idx, buf, off, len);
+  }
+
+  /**
+   * A packet the appliance sends to one of its own addresses (its ping to itself, and the
+   * answer): it comes back in as received on the interface owning the address, after the
+   * current packet, as Linux delivers through `lo`. Never onto a wire.
+   */
+  loopLocal(buf: Uint8Array, off: number, len: number, dst: number): boolean {
+    const dp = this.dp;
+    const iface = dp.ifs.list[dp.ifs.ownerOf(dst)];
+    if (iface === undefined || !iface.up) return false;
+    iface.counters.txPackets++;
+    iface.counters.txBytes += len;
+    dp.inject(iface.idx, buf, off, len);
+    return true;
+  }
+
+  /**
+   * Whether a packet came back in through loopLocal or a loopback interface (re-injected,
+   * not from a wire or a tunnel): only such a packet may carry one of the appliance's own
+   * addresses as its source.
+   */
+  private looped(vid: number, ifIdx: number): boolean {
+    return vid === -1 && this.dp.ifs.list[ifIdx]?.kind !== 'tunnel';
+  }
+
+  /** An ARP request for `target`: broadcast, or unicast to `dstMac` (a neighbour's probe). */
+  sendArpRequest(ifIdx: number, target: number, dstMac: number = BROADCAST_MAC): void {
     const dp = this.dp;
     const iface = dp.ifs.list[ifIdx];
-    if (iface === undefined || !iface.hasAddr) return;
+    if (iface === undefined || !iface.hasAddr || iface.kind !== 'vlan') return;
     const b = dp.arpOut;
     writeArp(b, HEADROOM, ARP_REQUEST, dp.baseMac, iface.addr, 0, target);
-    dp.ports.emit(b, HEADROOM, 28, iface.vid, BROADCAST_MAC, ETHERTYPE_ARP);
+    dp.ports.emit(b, HEADROOM, 28, iface.vid, dstMac, ETHERTYPE_ARP);
     dp.stats.arpRequestsSent++;
   }
 
@@ -304,10 +394,11 @@ export class L3Stage {
    */
   private sendLocal(len: number, dst: number): boolean {
     const dp = this.dp;
-    if (dp.ifs.isOwn(dst) || dp.slb.vipIndex(dst) >= 0) return false;
-    const route = dp.fib.lookup(dst);
-    if (route === null) return false;
-    this.output(dp.out, HEADROOM, len, route.ifIdx, route.gw !== 0 ? route.gw : dst);
+    if (dp.slb.vipIndex(dst) >= 0) return false;
+    if (dp.ifs.isOwn(dst)) return this.loopLocal(dp.out, HEADROOM, len, dst);
+    const nh = dp.routeLocal(dst);
+    if (nh < 0) return false;
+    this.output(dp.out, HEADROOM, len, dp.nhIf(nh), dp.nhAddr(nh, dst));
     return true;
   }
 
@@ -328,7 +419,9 @@ export class L3Stage {
   /**
    * An ICMP error about the packet `m` to its source. The source address is `src` when given,
    * else the receiving interface's address (or the egress interface's). Never about an ICMP
-   * error, a non-first fragment, or a packet from a broadcast/multicast/zero/own source.
+   * error, a non-first fragment, or a packet from a broadcast/multicast/zero source; to one
+   * of the appliance's own addresses only through loopLocal (its own probe to itself: no
+   * other packet from its own address gets this far).
    * `rest`: the ICMP header's bytes 4-7 (the next-hop MTU for fragmentation needed), else 0.
    */
   sendIcmpError(inIf: number, type: number, code: number, frame: Uint8Array, m: PacketMeta, src = 0, rest = 0): void {
@@ -336,20 +429,21 @@ export class L3Stage {
     if (m.fragOffset !== 0) return;
     if (m.proto === IPPROTO_ICMP && isIcmpError(m.icmpType)) return;
     const dst = m.ipSrc >>> 0;
-    if (dst === 0 || (dst >>> 28) >= 0xe || dp.ifs.isBroadcast(dst) || dp.ifs.isOwn(dst) || dp.slb.vipIndex(dst) >= 0) return;
-    const route = dp.fib.lookup(dst);
-    if (route === null) return;
+    if (dst === 0 || (dst >>> 28) >= 0xe || dp.ifs.isBroadcast(dst) || dp.slb.vipIndex(dst) >= 0) return;
+    const nh = dp.routeLocal(dst);
+    if (nh < 0) return;
     if (!this.icmpBucket.take(dp.clock.now())) {
       dp.stats.rateLimited++;
       return;
     }
     if (src === 0) {
       const i = dp.ifs.list[inIf];
-      src = i !== undefined && i.hasAddr ? i.addr : dp.ifs.list[route.ifIdx]!.addr;
+      src = i !== undefined && i.hasAddr ? i.addr : dp.sourceOn(dp.nhIf(nh));
     }
     const n = writeIcmpErrorPacket(dp.out, HEADROOM, src, type, code, frame, m, dp.nextIpId());
     if (rest !== 0) setIcmpRest(dp.out, HEADROOM + IPV4_HEADER_LEN, rest);
-    this.output(dp.out, HEADROOM, n, route.ifIdx, route.gw !== 0 ? route.gw : dst);
+    if (dp.ifs.isOwn(dst)) this.loopLocal(dp.out, HEADROOM, n, dst);
+    else this.output(dp.out, HEADROOM, n, dp.nhIf(nh), dp.nhAddr(nh, dst));
     dp.stats.icmpSent++;
   }
 }

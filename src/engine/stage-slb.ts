@@ -8,15 +8,17 @@
 // cached per binding and recomputed when the engine's topology generation changes, so the
 // packet of an established session costs a session lookup, a copy and a header write.
 
-import { copyBytes } from '../packet/bytes.js';
+import { maskOf } from '../net/addr.js';
+import { copyBytes, copyDistinct } from '../packet/bytes.js';
 import { verifyChecksum } from '../packet/checksum.js';
-import { ETH_HEADER_LEN, ETHERTYPE_IPV4, VLAN_TAG_LEN, writeEthernet } from '../packet/ethernet.js';
+import { ETH_HEADER_LEN, ETHERTYPE_IPV4, VLAN_TAG_LEN } from '../packet/ethernet.js';
 import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_REDIRECT } from '../packet/icmp.js';
 import { IPPROTO_TCP, IPPROTO_UDP, IPV4_HEADER_LEN, IPV4_MAX_LEN } from '../packet/ipv4.js';
 import { DropReason, type PacketMeta } from '../packet/meta.js';
 import { TCP_ACK, TCP_RST, TCP_SYN } from '../packet/tcp.js';
 import type { PortBackend } from '../ports/backend.js';
-import type { Dataplane } from './dataplane.js';
+import { L2_PORTS, type EngineContext } from './context.js';
+import { GeneveGateway } from './geneve-gateway.js';
 import { flowHash, srcHash } from './lb/hash.js';
 import {
   dscpToReal, natIcmpToClient, natIcmpToReal, natToClient, natToReal, shiftMeta, tunnelFragmentToReal, tunnelToReal,
@@ -30,6 +32,7 @@ const NAT = NAT_MODE_CODES.nat;
 const DSR = NAT_MODE_CODES.dsr;
 const IPTUNNEL = NAT_MODE_CODES['l3dsr-iptunnel'];
 const DSCP = NAT_MODE_CODES['l3dsr-dscp'];
+const GENEVE = NAT_MODE_CODES.geneve;
 
 /** Path cache states (pathPort values below 1). */
 const PATH_UNRESOLVED = -1;
@@ -56,7 +59,11 @@ export class SlbStage {
   /** The egress MTU: the port's, or while unresolved the smallest of the interface VLAN's ports. */
   private readonly pathMtu: Int32Array;
 
-  constructor(private readonly dp: Dataplane, maxBindings: number) {
+  /** SLBs in nat-mode geneve: routed traffic through appliance targets (geneve-gateway.ts). */
+  readonly geneve: GeneveGateway;
+
+  constructor(private readonly dp: EngineContext, maxBindings: number) {
+    this.geneve = new GeneveGateway(dp, maxBindings, dp.sessions.seed);
     this.pathGen = new Int32Array(maxBindings).fill(-1);
     this.pathPort = new Int32Array(maxBindings);
     this.pathTag = new Int32Array(maxBindings);
@@ -65,6 +72,17 @@ export class SlbStage {
     this.pathIf = new Int32Array(maxBindings);
     this.pathNh = new Float64Array(maxBindings);
     this.pathMtu = new Int32Array(maxBindings);
+    dp.rib.subscribe((c) => {
+      if (c.bestChanged) this.routeChanged(c.prefix.addr, c.prefix.len);
+    });
+  }
+
+  /** A prefix's route changed: only the paths to reals inside it are resolved again. */
+  private routeChanged(net: number, len: number): void {
+    const mask = maskOf(len);
+    for (const b of this.dp.slb.bindings) {
+      if (b !== null && b !== undefined && ((b.rip & mask) >>> 0) === net) this.pathGen[b.idx] = -1;
+    }
   }
 
   /** An IPv4 packet addressed to a VIP, received on `port` in VLAN `vid`. */
@@ -108,7 +126,7 @@ export class SlbStage {
   private newFlow(port: number, svcIdx: number, frame: Uint8Array, m: PacketMeta, now: number): void {
     const dp = this.dp;
     const proto = m.proto;
-    if (proto === IPPROTO_TCP && (m.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST)) !== TCP_SYN) {
+    if (proto === IPPROTO_TCP && (m.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST)) !== TCP_SYN && !this.adoptsMidFlow(svcIdx, m.tcpFlags)) {
       // Non-SYN TCP without a session: answered with a RST (RSTs themselves are dropped
       // silently), so a client whose session expired or was cleared learns it at once
       // instead of retransmitting into a black hole.
@@ -165,9 +183,21 @@ export class SlbStage {
     this.toReal(sid, frame, m, now);
   }
 
+  /**
+   * A mid-flow TCP packet (an ACK without SYN, no session here) of a `maglev` service in a
+   * direct-return mode is taken up as a session on the real Maglev picks: its flow lived on
+   * another instance that went away (ECMP moved it here), and every instance with the same
+   * reals picks the same one. Other services answer it with a RST.
+   */
+  private adoptsMidFlow(svcIdx: number, flags: number): boolean {
+    const svc = this.dp.slb.services[svcIdx]!;
+    return (flags & (TCP_ACK | TCP_RST)) === TCP_ACK && svc.cfg.lbMethod === 'maglev' && svc.natCode !== NAT;
+  }
+
   /** The session table's end hook: a real at maxConns takes new sessions again. */
   sessionEnded(sid: number): void {
     const dp = this.dp;
+    if (dp.offload !== null) dp.offload.ended(sid);
     const bi = dp.sessions.real(sid);
     const b = dp.slb.bindings[bi];
     if (b !== null && b !== undefined && b.full && dp.sessions.realCounts[bi]! - 1 < b.maxConns) {
@@ -209,29 +239,40 @@ export class SlbStage {
       }
       const id = dp.nextIpId();
       if (port > 0) {
-        const n = tunnelToReal(out, 0, frame, m, this.pathMac[bi]!, dp.baseMac, this.pathSrc[bi]!, b.rip, id, this.pathTag[bi]!);
+        const tag = this.pathTag[bi]!;
+        const hdr = tag >= 0 ? ETH_HEADER_LEN + VLAN_TAG_LEN : ETH_HEADER_LEN;
+        const n = tunnelToReal(out, hdr, frame, m, this.pathSrc[bi]!, b.rip, id);
         if (n < 0) dp.drop(EngineDrop.ENCAP_TOO_BIG);
-        else dp.ports.tx(port, out, n);
+        else {
+          dp.ports.txFramed(port, out, hdr, n, this.pathMac[bi]!, ETHERTYPE_IPV4, tag);
+          if (dp.offload !== null) this.offered(sid, 0, port, this.pathMac[bi]!, tag, bi, g);
+        }
         return;
       }
-      const n = tunnelToReal(out, HEADROOM - ETH_HEADER_LEN, frame, m, 0, dp.baseMac, this.pathSrc[bi]!, b.rip, id, -1);
+      const n = tunnelToReal(out, HEADROOM, frame, m, this.pathSrc[bi]!, b.rip, id);
       if (n < 0) dp.drop(EngineDrop.ENCAP_TOO_BIG);
-      else dp.l3.output(out, HEADROOM, n - ETH_HEADER_LEN, this.pathIf[bi]!, this.pathNh[bi]!);
+      else dp.l3.output(out, HEADROOM, n, this.pathIf[bi]!, this.pathNh[bi]!);
       return;
     }
     const tag = port > 0 ? this.pathTag[bi]! : -1;
     const off = port > 0 ? (tag >= 0 ? ETH_HEADER_LEN + VLAN_TAG_LEN : ETH_HEADER_LEN) : HEADROOM;
-    copyBytes(out, off, frame, m.l3Off, ipLen);
+    copyDistinct(out, off, frame, m.l3Off, ipLen);
     shiftMeta(m, off - m.l3Off);
     if (mode === NAT) natToReal(out, m, b.rip, b.rport);
     else if (mode === DSCP) dscpToReal(out, m, b.rip, sessions.natData(sid));
     // DSR: the IP packet is left as it is; only the MAC changes.
     if (port > 0) {
-      writeEthernet(out, 0, this.pathMac[bi]!, dp.baseMac, ETHERTYPE_IPV4, tag);
-      dp.ports.tx(port, out, off + ipLen);
+      dp.ports.txFramed(port, out, off, ipLen, this.pathMac[bi]!, ETHERTYPE_IPV4, tag);
+      if (dp.offload !== null) this.offered(sid, 0, port, this.pathMac[bi]!, tag, bi, g);
     } else {
       dp.l3.output(out, HEADROOM, ipLen, this.pathIf[bi]!, this.pathNh[bi]!);
     }
+  }
+
+  /** Shows the offloader a session's packet that left by a resolved path (see OffloadHook.forwarded). */
+  private offered(sid: number, dir: number, port: number, mac: number, tag: number, bi: number, g: number): void {
+    const dp = this.dp;
+    dp.offload!.forwarded(sid, dir, dp.sessions.state(sid), dp.curPort, port, mac, tag, this.pathSrc[bi]!, this.pathMtu[bi]!, g);
   }
 
   /**
@@ -260,27 +301,25 @@ export class SlbStage {
     for (let d = 0; d < payload; d += step) {
       const len = payload - d < step ? payload - d : step;
       const id = dp.nextIpId();
-      if (port > 0) {
-        const n = tunnelFragmentToReal(out, 0, frame, m, d, len, this.pathMac[bi]!, dp.baseMac, src, rip, id, this.pathTag[bi]!);
-        if (n < 0) {
-          dp.drop(EngineDrop.ENCAP_TOO_BIG);
-          return;
-        }
-        dp.ports.tx(port, out, n);
-      } else {
-        const n = tunnelFragmentToReal(out, HEADROOM - ETH_HEADER_LEN, frame, m, d, len, 0, dp.baseMac, src, rip, id, -1);
-        if (n < 0) {
-          dp.drop(EngineDrop.ENCAP_TOO_BIG);
-          return;
-        }
-        dp.l3.output(out, HEADROOM, n - ETH_HEADER_LEN, this.pathIf[bi]!, this.pathNh[bi]!);
+      const tag = port > 0 ? this.pathTag[bi]! : -1;
+      const off = port <= 0 ? HEADROOM : tag >= 0 ? ETH_HEADER_LEN + VLAN_TAG_LEN : ETH_HEADER_LEN;
+      const n = tunnelFragmentToReal(out, off, frame, m, d, len, src, rip, id);
+      if (n < 0) {
+        dp.drop(EngineDrop.ENCAP_TOO_BIG);
+        return;
       }
+      if (port > 0) dp.ports.txFramed(port, out, off, n, this.pathMac[bi]!, ETHERTYPE_IPV4, tag);
+      else dp.l3.output(out, HEADROOM, n, this.pathIf[bi]!, this.pathNh[bi]!);
     }
   }
 
   /** Real -> client: a packet matching a session's reply tuple (NAT: translated back; DSR: routed as it is). */
   reply(sid: number, frame: Uint8Array, m: PacketMeta, now: number): void {
     const dp = this.dp, sessions = dp.sessions;
+    if (sessions.natMode(sid) === GENEVE) {
+      this.geneve.send(sid, 1, frame, m, now);
+      return;
+    }
     const ipLen = m.l3End - m.l3Off;
     sessions.touch(sid, now, 1, m.tcpFlags, ipLen);
     dp.stats.slbPackets++;
@@ -289,16 +328,30 @@ export class SlbStage {
       return;
     }
     const client = sessions.clientIp(sid);
-    const route = dp.fib.lookup(client);
-    if (route === null) {
+    const nh = dp.route(client, flowHash(m.proto, client, sessions.clientPort(sid), sessions.vip(sid), sessions.vport(sid)));
+    if (nh < 0) {
       dp.drop(EngineDrop.NO_ROUTE);
       return;
     }
     const out = dp.out;
-    copyBytes(out, HEADROOM, frame, m.l3Off, ipLen);
+    copyDistinct(out, HEADROOM, frame, m.l3Off, ipLen);
     shiftMeta(m, HEADROOM - m.l3Off);
     natToClient(out, m, sessions.vip(sid), sessions.vport(sid));
-    dp.l3.output(out, HEADROOM, ipLen, route.ifIdx, route.gw !== 0 ? route.gw : client);
+    dp.l3.output(out, HEADROOM, ipLen, dp.nhIf(nh), dp.nhAddr(nh, client));
+    if (dp.offload !== null) this.offeredReply(sid, dp.nhIf(nh), dp.nhAddr(nh, client));
+  }
+
+  /** The offloader sees a NAT session's answer that went to a resolved neighbour on a VLAN interface. */
+  private offeredReply(sid: number, ifIdx: number, nhAddr: number): void {
+    const dp = this.dp;
+    const iface = dp.ifs.list[ifIdx];
+    if (iface === undefined || iface.kind !== 'vlan') return;
+    const mac = dp.arp.macOf(nhAddr);
+    const port = mac < 0 ? 0 : dp.macs.lookup(iface.vid, mac);
+    if (port === 0 || !dp.vlans.isMember(iface.vid, port)) return;
+    const tag = dp.vlans.isTagged(iface.vid, port) ? iface.vid : -1;
+    dp.offload!.forwarded(sid, 1, dp.sessions.state(sid), dp.curPort, port, mac, tag, 0, backendMtu(dp.ports.backends[port]),
+      dp.topoGen());
   }
 
   /**
@@ -338,8 +391,8 @@ export class SlbStage {
     dp.stats.slbPackets++;
     const toClient = dirOf(ref) === 1;
     const dst = toClient ? sessions.clientIp(sid) : sessions.replySrcIp(sid);
-    const route = dp.fib.lookup(dst);
-    if (route === null) {
+    const nh = dp.routeLocal(dst);
+    if (nh < 0) {
       dp.drop(EngineDrop.NO_ROUTE);
       return true;
     }
@@ -349,7 +402,7 @@ export class SlbStage {
     shiftMeta(q, delta);
     if (toClient) natIcmpToClient(out, m, q, sessions.vip(sid), sessions.vport(sid));
     else natIcmpToReal(out, m, q, sessions.replySrcIp(sid), sessions.replySrcPort(sid));
-    dp.l3.output(out, HEADROOM, ipLen, route.ifIdx, route.gw !== 0 ? route.gw : dst);
+    dp.l3.output(out, HEADROOM, ipLen, dp.nhIf(nh), dp.nhAddr(nh, dst));
     return true;
   }
 
@@ -358,17 +411,26 @@ export class SlbStage {
     const dp = this.dp;
     const bi = b.idx;
     this.pathGen[bi] = g;
-    const route = b.rip === 0 ? null : dp.fib.lookup(b.rip);
+    dp.stats.pathResolves++;
+    // Every flow to one real takes one path (with ECMP, the real's address picks it): the path is cached per binding.
+    const r = b.rip === 0 ? -1 : dp.routeLocal(b.rip);
+    const ifIdx = r < 0 ? -1 : dp.nhIf(r);
+    const iface = dp.ifs.list[ifIdx];
     // L2 DSR reaches the real on a connected network only.
-    if (route === null || (mode === DSR && route.gw !== 0)) {
+    if (r < 0 || iface === undefined || (mode === DSR && dp.nhAddr(r, b.rip) !== b.rip)) {
       this.pathPort[bi] = PATH_NO_ROUTE;
       return;
     }
-    const iface = dp.ifs.list[route.ifIdx]!;
-    const nh = route.gw !== 0 ? route.gw : b.rip;
-    this.pathIf[bi] = route.ifIdx;
+    const nh = dp.nhAddr(r, b.rip);
+    this.pathIf[bi] = ifIdx;
     this.pathNh[bi] = nh;
-    this.pathSrc[bi] = iface.addr;
+    this.pathSrc[bi] = dp.sourceOn(ifIdx);
+    if (iface.kind !== 'vlan') {
+      // Through a tunnel or loopback interface: the slow path's output takes it.
+      this.pathPort[bi] = PATH_UNRESOLVED;
+      this.pathMtu[bi] = iface.mtu;
+      return;
+    }
     const mac = dp.arp.macOf(nh);
     const port = mac < 0 ? 0 : dp.macs.lookup(iface.vid, mac);
     if (port === 0 || dp.ports.backends[port] === null || !dp.vlans.isMember(iface.vid, port)) {
@@ -376,7 +438,7 @@ export class SlbStage {
       // It may leave by any port of the VLAN: the smallest MTU among them (a Linux bridge's).
       const mask = dp.vlans.members(iface.vid);
       let mtu = 0;
-      for (let q = 1; q < dp.ports.backends.length; q++) {
+      for (let q = 1; q <= L2_PORTS; q++) {
         const be = dp.ports.backends[q];
         if (((mask >>> q) & 1) === 0 || be === null || be === undefined) continue;
         const pm = backendMtu(be);

@@ -4,7 +4,7 @@
 // an increment, no allocation.
 
 import { DROP_REASON_NAMES } from '../packet/meta.js';
-import { PORT_COUNT } from '../net/addr.js';
+import { MAX_PORTS } from '../net/addr.js';
 
 /** Engine drop reasons, numbered after the codec's DropReason values. */
 export const EngineDrop = {
@@ -118,9 +118,9 @@ export class PortStats {
   }
 }
 
-/** Everything the engine counts. `ports[p]` for p in 1..16 (index 0 unused). */
+/** Everything the engine counts. `ports[p]` for p in 1..16, and the virtual ports of loopback and tunnel interfaces above (index 0 unused). */
 export class EngineStats extends PortStats {
-  readonly ports: readonly PortStats[] = Array.from({ length: PORT_COUNT + 1 }, () => new PortStats());
+  readonly ports: readonly PortStats[] = Array.from({ length: MAX_PORTS + 1 }, () => new PortStats());
   /** Frames forwarded by the bridge (per egress copy). */
   bridged = 0;
   flooded = 0;
@@ -139,12 +139,14 @@ export class EngineStats extends PortStats {
   slbPackets = 0;
   /** Frames the health checker sent through ProbeIo. */
   probesSent = 0;
+  /** Paths to reals resolved again (a per-binding path cache miss: first use, or a change it depends on). */
+  pathResolves = 0;
 
   override reset(): void {
     super.reset();
     for (const p of this.ports) p.reset();
     this.bridged = this.flooded = this.routed = this.local = 0;
     this.arpRequestsSent = this.arpRepliesSent = this.icmpSent = this.rstSent = this.rateLimited = 0;
-    this.sessionsCreated = this.slbPackets = this.probesSent = 0;
+    this.sessionsCreated = this.slbPackets = this.probesSent = this.pathResolves = 0;
   }
 }

@@ -29,8 +29,11 @@ import { planHealth, type PlannedCheck } from './targets.js';
 export interface HealthMonitorOptions {
   /** Seed of the PRNG behind source ports, ICMP identifiers and TCP sequence numbers. */
   seed?: number;
-  /** Source ports of TCP/UDP probes (inclusive); default 1024-65535. */
+  /** Source ports of TCP/UDP probes (inclusive); default 1024-65535. Ignored with `ports`. */
   portRange?: readonly [number, number];
+  /** The appliance's reservation of local ports and echo identifiers (its host stack's), shared with its sockets. */
+  ports?: NumberPool;
+  echoIds?: NumberPool;
 }
 
 /** HcResult plus why the last probe failed ('' after a success, 'init' before the first result). */
@@ -153,8 +156,8 @@ export class HealthMonitor {
     this.sched = new ProbeScheduler(clock);
     this.rng = new Prng(opts.seed ?? ((clock.wallNow() ^ (process.pid << 16)) >>> 0));
     const [lo, hi] = opts.portRange ?? [1024, 65535];
-    const ports = new NumberPool(lo, hi, this.rng);
-    const echoIds = new NumberPool(1, 65535, this.rng);
+    const ports = opts.ports ?? new NumberPool(lo, hi, this.rng);
+    const echoIds = opts.echoIds ?? new NumberPool(1, 65535, this.rng);
     const tsOffset = this.rng.u32();
     const counters = this.counters;
     this.env = {

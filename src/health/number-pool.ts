@@ -27,6 +27,12 @@ export class NumberPool {
     }
     return -1;
   }
+  /** Marks `n` in use (a well-known port bound explicitly); false when it already is. */
+  reserve(n: number): boolean {
+    if (!(n >= 0 && n <= 65535) || this.used[n] === 1) return false;
+    this.mark(n);
+    return true;
+  }
   release(n: number): void {
     if (this.used[n] === 1) {
       this.used[n] = 0;

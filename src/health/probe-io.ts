@@ -15,6 +15,16 @@ export interface LocalPacket {
   readonly port: number;
 }
 
+/**
+ * What a listener takes: TCP/UDP by local port, ICMP echo replies by identifier, every ICMP
+ * error, or every packet of another IP protocol (`raw`: ESP 50, VRRP 112 ...).
+ */
+export type ListenFilter =
+  | { readonly proto: 6 | 17; readonly localPort: number }
+  | { readonly proto: 1; readonly icmpId: number }
+  | { readonly proto: 'icmp-error' }
+  | { readonly proto: 'raw'; readonly ipProto: number };
+
 export interface ProbeIo {
   readonly clock: Clock;
   /** The address of the interface the appliance would use to reach `dst`, or null when unroutable. */
@@ -31,8 +41,7 @@ export interface ProbeIo {
    * TCP and UDP by local port, ICMP echo replies by identifier, ICMP errors (all of them:
    * the listener matches the quoted packet). Returns the function that stops listening.
    */
-  listen(filter: { readonly proto: 6 | 17; readonly localPort: number } | { readonly proto: 1; readonly icmpId: number } | { readonly proto: 'icmp-error' },
-    handler: (p: LocalPacket) => void): () => void;
+  listen(filter: ListenFilter, handler: (p: LocalPacket) => void): () => void;
   /** Records a neighbour seen in a reply (the appliance learns a real's MAC from its answers). */
   learnNeighbor(ip: Ipv4, mac: Mac, port: number): void;
 }

@@ -24,7 +24,7 @@ import {
   TCPOPT_WSCALE, setTcpChecksum, tcpOptionsLen, writeTcpHeader, type TcpOptionValues,
 } from '../packet/tcp.js';
 import { VirtualClock } from '../util/clock.js';
-import type { LocalPacket, ProbeIo } from './probe-io.js';
+import type { ListenFilter, LocalPacket, ProbeIo } from './probe-io.js';
 import { Prng } from '../util/prng.js';
 
 export const SIM_APPLIANCE_MAC = 0x0006c4900393 as Mac;
@@ -416,9 +416,9 @@ export class SimNet implements ProbeIo {
     return true;
   }
 
-  listen(filter: { readonly proto: 6 | 17; readonly localPort: number } | { readonly proto: 1; readonly icmpId: number } | { readonly proto: 'icmp-error' },
-    handler: Handler): () => void {
+  listen(filter: ListenFilter, handler: Handler): () => void {
     let list: Handler[];
+    if (filter.proto === 'raw') return () => {}; // the simulated peers send no other protocols
     if (filter.proto === 'icmp-error') list = this.errorHandlers;
     else if (filter.proto === 1) list = getOrAdd(this.byEchoId, filter.icmpId);
     else list = getOrAdd(this.byPort, (filter.proto << 16) | filter.localPort);

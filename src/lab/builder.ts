@@ -5,6 +5,9 @@
 import { mac } from '../net/addr.js';
 import type { HostOptions } from './host/host.js';
 import { LabWorld, type LabWorldOptions } from './world.js';
+import { gwlbApplianceLabSpec, gwlbLabSpec } from './geneve-lab.js';
+import { vxlanLabSpec } from './vxlan-lab.js';
+import { vpnLabSpec } from './vpn-lab.js';
 
 export interface NicSpec {
   readonly name: string;
@@ -46,6 +49,8 @@ export interface LabSpec {
   readonly switches?: readonly SwitchSpec[];
   /** Pairs of endpoints: `HOST.NIC`, `SWITCH.PORT`, `appliance.PORT`. */
   readonly links: readonly (readonly [string, string])[];
+  /** What a spec cannot say (a host's extra roles): run on the built world. */
+  readonly setup?: (w: LabWorld) => void;
 }
 
 /** Builds a world from a spec; `opts` override its seed and give the clock and pacing. */
@@ -72,6 +77,7 @@ export function buildLab(spec: LabSpec, opts: LabWorldOptions = {}): LabWorld {
     for (const p of hs.udpEcho ?? []) h.serveUdpEcho(p);
   }
   for (const [a, b] of spec.links) w.connect(a, b);
+  spec.setup?.(w);
   return w;
 }
 
@@ -165,6 +171,29 @@ export function dsrLabSpec(): LabSpec {
       ['server2.eno1', 'sw2.3'],
     ],
   };
+}
+
+/**
+ * The labs `--lab NAME` builds, by name. Each file's topology registers here (VXLAN, GWLB, VPN
+ * labs add themselves as they come).
+ */
+export const LAB_TOPOLOGIES: Readonly<Record<string, { readonly doc: string; readonly spec: () => LabSpec }>> = {
+  default: { doc: 'file 000: client, router, appliance, two reals behind the router (IP-in-IP DSR)', spec: defaultLabSpec },
+  dsr: { doc: 'the reals on the appliance\'s own L2 (port 2), for dsr and interface routes', spec: dsrLabSpec },
+  gwlb: { doc: 'file 002: pask as the GENEVE gateway load balancer, four appliances in two zones (ports 1, 4)', spec: gwlbLabSpec },
+  'gwlb-appliance': { doc: 'file 002: pask as the appliance 10.254.11.101 behind a lab GWLB 10.254.11.60', spec: gwlbApplianceLabSpec },
+  vxlan: { doc: 'file 004: pask as 192.168.104.2\'s bridge and VTEP (VNI 42), a Linux VTEP 192.168.104.3 with pinkns-2 behind it', spec: vxlanLabSpec },
+  vpn: { doc: 'file 003: pask as the EdgeRouter (AS 65510), a lab Azure gateway (AS 65515, 172.16.0.254) across the internet router', spec: vpnLabSpec },
+};
+
+export function labNames(): string[] {
+  return Object.keys(LAB_TOPOLOGIES);
+}
+
+/** Builds the lab called `name`; null when there is none. */
+export function namedLab(name: string, opts: LabWorldOptions = {}): LabWorld | null {
+  const t = LAB_TOPOLOGIES[name];
+  return t === undefined ? null : buildLab(t.spec(), opts);
 }
 
 export function defaultLab(opts: LabWorldOptions = {}): LabWorld {

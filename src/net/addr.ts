@@ -117,6 +117,8 @@ export function l4Port(n: number): L4Port {
 }
 
 export const PORT_COUNT = 16;
+/** Engine ports: 1..PORT_COUNT are physical; the virtual ports of loopback and tunnel interfaces follow, up to MAX_PORTS. */
+export const MAX_PORTS = 64;
 
 export function portNo(n: number): PortNo {
   if (!Number.isInteger(n) || n < 1 || n > PORT_COUNT) throw new RangeError(`switch port out of range: ${n}`);

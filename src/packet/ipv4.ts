@@ -94,17 +94,29 @@ export function writeIpv4Header(
   buf: Uint8Array, off: number, src: number, dst: number, proto: number, totalLen: number,
   ttl = 64, id = 0, fragField = 0, tos = 0,
 ): number {
+  tos &= 0xff;
+  totalLen &= 0xffff;
+  id &= 0xffff;
+  fragField &= 0xffff;
+  ttl &= 0xff;
+  proto &= 0xff;
+  src >>>= 0;
+  dst >>>= 0;
   buf[off] = 0x45;
-  buf[off + 1] = tos & 0xff;
+  buf[off + 1] = tos;
   writeU16(buf, off + 2, totalLen);
   writeU16(buf, off + 4, id);
   writeU16(buf, off + 6, fragField);
-  buf[off + 8] = ttl & 0xff;
-  buf[off + 9] = proto & 0xff;
-  writeU16(buf, off + 10, 0);
+  buf[off + 8] = ttl;
+  buf[off + 9] = proto;
   writeU32(buf, off + 12, src);
   writeU32(buf, off + 16, dst);
-  writeU16(buf, off + 10, internetChecksum(buf, off, IPV4_HEADER_LEN));
+  // The checksum from the field values (the sum of the header's ten 16-bit words), not re-read from the buffer.
+  let sum = (0x4500 | tos) + totalLen + id + fragField + ((ttl << 8) | proto) +
+    (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  writeU16(buf, off + 10, ~sum & 0xffff);
   return IPV4_HEADER_LEN;
 }
 

@@ -14,7 +14,8 @@ export interface ConnectOptions {
   readonly file: string | null;
 }
 
-function localUser(): string {
+/** The Unix user running this process ('' when unknown). */
+export function localUser(): string {
   try { return userInfo().username; } catch { return process.env.USER ?? ''; }
 }
 

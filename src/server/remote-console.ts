@@ -5,10 +5,11 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Appliance } from '../appliance.js';
 import { commandRegistry } from '../../commands/index.js';
-import { formatError, type BatchLine } from '../cli/batch.js';
+import { batchSink, formatError, type BatchLine } from '../cli/batch.js';
 import { CliSession, type ErrorReport } from '../cli/session.js';
 import { verifySecret } from '../config/secrets.js';
 import { Console } from '../console/console.js';
+import { greeting } from '../console/greeting.js';
 import type { Line, LineKind } from './sessions.js';
 
 export interface RemoteOrigin {
@@ -57,7 +58,9 @@ export class RemoteConsole {
       user: opts.user || undefined,
       interactive: true,
       askSecret: (p) => con!.askSecret(p),
+      ask: (p) => con!.ask(p),
       verifySecret,
+      from: opts.from,
     });
     this.autoCols = clampCols(opts.cols);
     this.autoRows = clampRows(opts.rows);
@@ -76,7 +79,7 @@ export class RemoteConsole {
     });
     app.log.add('session', `${who(opts)} opened console line ${this.line.id}`);
     this.closed = this.con.closed.then(() => this.finish());
-    con.start(opts.banner);
+    con.start(opts.banner ?? greeting(app));
   }
 
   /** Keystrokes from the operator. */
@@ -145,7 +148,7 @@ export class RemoteBatch {
   private finished = false;
 
   constructor(private readonly app: Appliance, private readonly io: BatchIO, opts: RemoteOrigin) {
-    this.session = new CliSession(app, commandRegistry(), { privilege: opts.privilege, user: opts.user || undefined, interactive: false });
+    this.session = new CliSession(app, commandRegistry(), { privilege: opts.privilege, user: opts.user || undefined, interactive: false, from: opts.from });
     this.done = new Promise((res) => (this.resolveDone = res));
     this.line = app.sessions.open({
       kind: opts.kind, user: opts.user, from: opts.from, session: this.session, interactive: false,
@@ -188,9 +191,10 @@ export class RemoteBatch {
   private async pump(): Promise<void> {
     if (this.running || this.finished) return;
     this.running = true;
-    const sink = { write: (t: string) => { if (!this.finished) this.io.out(t); } };
+    const io = { out: (t: string) => { if (!this.finished) this.io.out(t); }, err: (t: string) => { if (!this.finished) this.io.err(t); } };
     while (this.queue.length && !this.session.closed && !this.abort.signal.aborted) {
       const l = this.queue.shift()!;
+      const sink = batchSink(io, l);
       this.app.sessions.touch(this.line);
       let e: ErrorReport | null;
       try {

@@ -25,6 +25,7 @@ import type { UserConfig } from '../config/model.js';
 import { hashSecret, verifySecret } from '../config/secrets.js';
 import { RemoteBatch, RemoteConsole, type RemoteOrigin } from '../server/remote-console.js';
 import type { HostKey } from './host-key.js';
+import { parseListen as parseListenAddress } from '../server/listen.js';
 import { DEFAULT_THROTTLE, LoginThrottle, type ThrottleOptions } from './throttle.js';
 
 export interface SshListen {
@@ -299,9 +300,5 @@ function matchingKey(user: UserConfig, blob: Buffer): ssh2.ParsedKey | null {
 
 /** `[ADDR:]PORT` (`2222`, `127.0.0.1:2222`, `[::1]:2222`); no address: every address. */
 export function parseListen(spec: string): SshListen | null {
-  const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):)?(\d{1,5})$/.exec(spec);
-  if (!m) return null;
-  const port = Number(m[3]);
-  if (port > 65535) return null;
-  return { host: m[1] ?? m[2] ?? '', port };
+  return parseListenAddress(spec);
 }

@@ -58,17 +58,33 @@ describe('grammar', () => {
   });
   it('lists help for the next token and completes keywords', () => {
     const h = set.help('show ');
-    expect(Array.isArray(h) && h.map((x) => x.word)).toEqual(['running-config', 'route', 'real']);
+    expect(Array.isArray(h) && h.map((x) => x.word)).toEqual(['real', 'route', 'running-config']);
     const h2 = set.help('sh');
     expect(Array.isArray(h2) && h2[0]).toEqual({ word: 'show', help: 'Show running system information' });
     const h3 = set.help('show real ');
     expect(Array.isArray(h3) && h3.map((x) => x.word)).toEqual(['<1-65535>', '<cr>']);
     expect(set.complete('conf')).toEqual({ line: 'configure ', choices: [] });
-    expect(set.complete('show r')).toEqual({ line: 'show r', choices: ['running-config', 'route', 'real'] });
+    expect(set.complete('show r')).toEqual({ line: 'show r', choices: ['real', 'route', 'running-config'] });
     expect(set.complete('show ru')).toEqual({ line: 'show running-config ', choices: [] });
   });
   it('splits output pipes off the command', () => {
     const r = set.parse('show running-config | include slb | count');
     expect(r.kind === 'ok' && r.pipes).toEqual(['include slb', 'count']);
+  });
+  it('keeps a | inside a regular expression (no space before it, or not followed by a modifier)', () => {
+    const pipes = (line: string) => { const r = set.parse(line); return r.kind === 'ok' ? r.pipes : r.kind; };
+    expect(pipes('show running-config | include Product|Serial')).toEqual(['include Product|Serial']);
+    expect(pipes('show running-config | i Product|Serial | count')).toEqual(['i Product|Serial', 'count']);
+    expect(pipes('show running-config | include a |Serial')).toEqual(['include a |Serial']);
+    expect(pipes('show running-config | include "a | b" | c')).toEqual(['include "a | b"', 'c']);
+    expect(pipes('show running-config | include x | json')).toEqual(['include x', 'json']);
+  });
+  it('takes an optional choice: [a|b]', () => {
+    const def: CommandDef<Ctx> = { syntax: 'show ip route [connected|static|bgp]', modes: ['x'], doc: 'Routes', run: (c, a) => void c.push(`route ${a.optStr('route')}`) };
+    const opt = new CommandSet<Ctx>([def].map(compileDef), {});
+    const go = (line: string) => { const r = opt.parse(line); const out: string[] = []; if (r.kind === 'ok') r.command.run(out, r.args); return r.kind === 'ok' ? out.join() : r.kind; };
+    expect(go('show ip route')).toBe('route null');
+    expect(go('show ip route st')).toBe('route static');
+    expect(go('show ip route bogus')).toBe('error');
   });
 });

@@ -107,7 +107,9 @@ describe('malformed input', () => {
     const r = await batch(app, 'configure terminal\nslb test\nreal 9\napply\nexit\nroute default-gateway 8.8.8.8\nno real 1');
     expect(r.ok).toBe(false);
     expect(r.err).toContain('batch:4: % slb test: real 9 does not exist');
-    expect(r.out).toContain('% slb test: changes not applied and discarded: real');
+    // The discard is a warning on stderr with its FILE:LINE (the exit), not output.
+    expect(r.err).toContain('batch:5: % slb test: changes not applied, discarded (real)');
+    expect(r.out).not.toContain('discarded');
     expect(r.err).toContain('batch:6: % default gateway 8.8.8.8 is not on a connected network');
     expect(r.err).toContain('batch:7: % real 1 is used by slb test');
     expect(app.config).toBe(before);

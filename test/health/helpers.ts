@@ -38,7 +38,7 @@ export function config(parts: { hcs: HealthCheckConfig[]; reals: RealConfig[]; s
     ...base,
     vlans: [...base.vlans, { ...newVlan('test'), vid: 193 as VlanId }],
     interfaces: [{ ...newInterface('test'), address: APPLIANCE_NET }, ...base.interfaces],
-    routes: { defaultGateway: ipv4('192.168.193.1'), networks: parts.routes ?? [] },
+    routes: { defaultGateway: ipv4('192.168.193.1'), networks: parts.routes ?? [], interfaceRoutes: [] },
     reals: parts.reals,
     healthChecks: parts.hcs,
     slbs: parts.slbs,

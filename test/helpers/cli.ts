@@ -17,14 +17,17 @@ export interface BatchResult {
   ok: boolean;
   out: string;
   err: string;
+  /** Diagnostics (tcpdump's header and statistics), which `pask` writes to stderr with the errors. */
+  diag: string;
 }
 
 export async function batch(app: Appliance, text: string, name = 'batch'): Promise<BatchResult> {
   const session = new CliSession(app, commandRegistry(), { privilege: 15, interactive: false });
   let out = '';
   let err = '';
-  const ok = await runBatch(session, linesOfFile(name, text), { out: (t) => (out += t), err: (t) => (err += t) });
-  return { ok, out, err };
+  let diag = '';
+  const ok = await runBatch(session, linesOfFile(name, text), { out: (t) => (out += t), err: (t) => (err += t), diag: (t) => (diag += t) });
+  return { ok, out, err, diag };
 }
 
 /** Runs a batch that must not fail (nothing on its error stream); its output. */
@@ -44,13 +47,23 @@ export async function realStates(app: Appliance, slb = 'test'): Promise<Record<s
   }));
 }
 
+/** The appliance's `test` VLAN (ports 1 and 2) and interface 192.168.193.181/24 with the lab router as default gateway. */
+export const ROUTED_BASE = [
+  'configure terminal',
+  'vlan test', ' vid 193', ' port 1,2 untagged', ' apply',
+  'interface test', ' ip address 192.168.193.181/24', ' apply',
+  'route default-gateway 192.168.193.1',
+  'end',
+  '',
+].join('\n');
+
 /** An appliance on the default embedded lab (virtual time, instant pacing), as `pask` boots it for a batch. */
-export async function labAppliance(): Promise<Appliance> {
+export async function labAppliance(lab = 'default'): Promise<Appliance> {
   const { bootAppliance } = await import('../../src/boot.js');
   const { mkdtempSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const home = mkdtempSync(join(tmpdir(), 'pask-lab-'));
-  return bootAppliance({ lab: 'default', ports: [], config: null, startupPath: join(home, 'startup-config') },
+  return bootAppliance({ lab, ports: [], config: null, startupPath: join(home, 'startup-config') },
     { out: () => {}, err: (t) => { throw new Error(t); } }, 'batch');
 }

@@ -1,9 +1,12 @@
 // Generates random valid running configurations in the canonical form the commands produce.
-import { defaultConfig, newFilter, newHealthCheck, newPortBoundary, newReal, newSlb, newVlan, newInterface, ANY_PREFIX } from '../../src/config/defaults.js';
+import { defaultConfig, newFilter, newGeneveAppliance, newHealthCheck, newPortBoundary, newReal, newSlb, newVlan, newInterface, ANY_PREFIX } from '../../src/config/defaults.js';
 import { HC_TYPES, LB_METHODS, NAT_MODES, type FilterId, type HcId, type PbId, type RealId, type RunningConfig } from '../../src/config/model.js';
 import { hashSecret } from '../../src/config/secrets.js';
 import { maskOf, networkOf, type Ipv4, type Mac, type PortNo, type VlanId } from '../../src/net/addr.js';
 import type { Rng } from './rng.js';
+import { generateVxlan } from './gen-vxlan.js';
+import { generateBgp } from './gen-bgp.js';
+import { generateIpsec } from './gen-ipsec.js';
 
 const ip = (a: number, b: number, c: number, d: number) => (((a << 24) | (b << 16) | (c << 8) | d) >>> 0) as Ipv4;
 
@@ -43,6 +46,10 @@ export function generateConfig(r: Rng, users = true): RunningConfig {
       });
     }
   }
+  if (r.chance(0.3)) {
+    interfaces.push({ ...newInterface(`loopback${r.int(0, 1023)}`), address: { addr: ip(10, 255, 0, r.int(1, 254)), len: 32 },
+      description: r.chance(0.3) ? text(r) : '' });
+  }
   if (r.chance(0.2)) {
     const i = interfaces.findIndex((x) => x.name === 'mgmt');
     interfaces[i] = { ...interfaces[i]!, address: r.chance(0.5) ? null : { addr: ip(172, 16, 0, r.int(1, 254)), len: 24 } };
@@ -70,6 +77,11 @@ export function generateConfig(r: Rng, users = true): RunningConfig {
       gateway: gwIn(r.pick(nets)), priority: r.pick([10, 1, 200]),
       hc: healthChecks.length && r.chance(0.3) ? r.pick(healthChecks).id : null, description: r.chance(0.3) ? text(r) : '',
     })) : [],
+    interfaceRoutes: Array.from({ length: r.int(0, 2) }, (_, i) => ({
+      dest: { addr: ip(100, 200 + i, r.int(0, 255), 0), len: 24 },
+      iface: r.pick(interfaces.filter((x) => x.name !== 'mgmt')).name, priority: r.pick([10, 1, 200]),
+      description: r.chance(0.3) ? text(r) : '',
+    })),
   };
   const reals = Array.from({ length: r.int(0, 5) }, (_, i) => ({
     ...newReal((i * 2 + 1) as RealId), name: r.chance(0.8) ? `srv${i}` : '', rip: ip(192, 168, 211, 100 + i), rport: r.pick([0, 80, 8080]),
@@ -90,9 +102,16 @@ export function generateConfig(r: Rng, users = true): RunningConfig {
   const slbs = Array.from({ length: r.int(0, 3) }, (_, i) => {
     const natMode = r.pick(NAT_MODES);
     const s = newSlb(name(r, `s${i}_`));
+    const geneve = natMode === 'geneve';
     return {
-      ...s, natMode, lbMethod: r.pick(LB_METHODS), dscp: natMode === 'l3dsr-dscp' ? r.int(1, 63) : r.chance(0.1) ? 5 : 0,
-      vips: [{ addr: ip(192, 168, 193, 50 + i), protocol: r.pick(['tcp', 'udp'] as const), vport: r.int(1, 65535) }],
+      ...s, natMode, lbMethod: geneve ? r.pick(['hash', 'maglev'] as const) : r.pick(LB_METHODS),
+      dscp: natMode === 'l3dsr-dscp' ? r.int(1, 63) : r.chance(0.1) ? 5 : 0,
+      vips: geneve ? [] : [{ addr: ip(192, 168, 193, 50 + i), protocol: r.pick(['tcp', 'udp'] as const), vport: r.int(1, 65535) }],
+      geneve: !geneve && r.chance(0.8) ? s.geneve : {
+        hashTuple: r.pick([5, 3, 2] as const), targetFailover: r.pick(['no-rebalance', 'rebalance'] as const),
+        endpointId: r.pick(['0000000000000000', '2356de92d389839c']), attachmentId: r.pick(['0000000000000000', '00000000000000ff']),
+        tcpIdleTimeout: r.pick([350, 60, 6000]),
+      },
       reals: r.subset(reals).map((x) => ({ id: x.id, backup: r.chance(0.2) })),
       healthChecks: r.subset(healthChecks).map((h) => h.id), hcCondition: r.pick(['all', 'any'] as const),
       filters: r.subset([1, 2, 5]).map((id) => ({
@@ -107,13 +126,30 @@ export function generateConfig(r: Rng, users = true): RunningConfig {
       keepBackupReal: r.pick(['enable', 'disable'] as const), description: r.chance(0.3) ? text(r) : '',
     };
   });
+  const vx = generateVxlan(r, vlans, interfaces);
   return {
     ...cfg,
     hostname: r.chance(0.5) ? name(r, 'PAS-K') : cfg.hostname,
-    vlans, interfaces, routes, healthChecks, reals, portBoundaries, slbs,
+    vlans: vx.vlans, interfaces, routes, healthChecks, reals, portBoundaries, slbs,
+    vxlan: vx.vxlan, vxlanFdb: vx.vxlanFdb, staticArps: vx.staticArps,
+    ...generateBgp(r, interfaces),
+    ipsec: generateIpsec(r, interfaces),
     sessionTimeouts: { ...cfg.sessionTimeouts, udp: r.pick([60, 120]), tcp: r.pick([3600, 600]) },
     users: users && r.chance(0.3) ? [{ name: 'admin', privilege: 15, passwordHash: hashSecret('pw'), publicKeys: r.chance(0.5) ? ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG0 a@b'] : [] }] : [],
     enableSecretHash: users && r.chance(0.2) ? hashSecret('en') : null,
     execTimeout: r.pick([600, 0, 90, 3600]),
+    banner: r.chance(0.2) ? `${text(r)}\nsecond line` : '',
+    loggingHosts: r.chance(0.3) ? [{ addr: ip(10, 0, 0, r.int(1, 254)), port: r.pick([514, 1514]), transport: r.pick(['udp', 'tcp'] as const) }] : [],
+    metricsListen: r.chance(0.2) ? { host: r.pick(['', '127.0.0.1']), port: r.int(1024, 65535) } : null,
+    geneveAppliance: slbs.some((x) => x.natMode === 'geneve') || !r.chance(0.3) ? null : {
+      ...newGeneveAppliance(), iface: r.pick(interfaces.filter((x) => x.name !== 'mgmt')).name, udpPort: r.pick([6081, 6082]),
+      healthPort: r.pick([0, 80, 8080]), status: r.pick(['enable', 'disable'] as const), defaultAction: r.pick(['return', 'drop'] as const),
+      sessions: r.pick(['enable', 'disable'] as const),
+      filters: r.subset([1, 3]).map((id) => ({
+        ...newFilter(id as FilterId), type: r.pick(['include', 'exclude'] as const), protocol: r.pick(['all', 'tcp', 'udp', 'icmp'] as const),
+        srcIp: r.chance(0.3) ? { addr: ip(10, 0, 0, 0), len: 8 } : ANY_PREFIX, dstIp: r.chance(0.3) ? { addr: ip(10, 1, 0, 0), len: 16 } : ANY_PREFIX,
+        status: r.pick(['enable', 'disable'] as const), description: r.chance(0.3) ? text(r) : '',
+      })),
+    },
   };
 }

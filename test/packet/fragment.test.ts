@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ipv4 } from '../../src/net/addr.js';
 import {
-  buildIcmpErrorFrame, buildTcpFrame, DECODE_VERIFY_IP_CHECKSUM, decodeFrame, encapsulateIpip, encapsulateIpipFragment,
+  buildIcmpErrorFrame, buildTcpFrame, DECODE_VERIFY_IP_CHECKSUM, decodeFrame, wrapIpip, wrapIpipFragment, writeEthernet, ETHERTYPE_IPV4,
   ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, IP_FLAG_DF, IP_FLAG_MF, IPPROTO_IPIP, IPPROTO_TCP, PacketMeta, readU16, readU32,
   setIcmpRest, setIpv4Checksum, verifyChecksum, verifyIpv4Checksum, writeIcmpError, writeIpv4Fragment, writeIpv4Header,
 } from '../../src/packet/index.js';
@@ -97,25 +97,26 @@ describe('writeIpv4Fragment', () => {
   });
 });
 
-describe('encapsulateIpipFragment', () => {
+describe('wrapIpipFragment', () => {
   it('wraps one fragment: outer header (DF clear, TOS copied) then the fragment; -1 when out of bounds', () => {
     const p = packet(100, [], 0, 7);
     const out = new Uint8Array(300);
-    const n = encapsulateIpipFragment(out, 0, p, 0, p.length, 48, 52, 0x0a, 0x0b, A, B, 99, 5);
-    expect(n).toBe(18 + 20 + 20 + 52);
+    const n = wrapIpipFragment(out, 14, p, 0, p.length, 48, 52, A, B, 99);
+    expect(n).toBe(20 + 20 + 52);
+    writeEthernet(out, 0, 0x0a, 0x0b, ETHERTYPE_IPV4);
     const m = new PacketMeta();
-    expect(decodeFrame(out, n, m, DECODE_VERIFY_IP_CHECKSUM)).toBe(0);
-    expect([m.vlanId, m.proto, m.ipSrc, m.ipDst, m.ipId, m.dontFragment, m.tos, m.ipTotalLen]).toEqual([5, IPPROTO_IPIP, A, B, 99, false, 0x28, 92]);
+    expect(decodeFrame(out, 14 + n, m, DECODE_VERIFY_IP_CHECKSUM)).toBe(0);
+    expect([m.proto, m.ipSrc, m.ipDst, m.ipId, m.dontFragment, m.tos, m.ipTotalLen]).toEqual([IPPROTO_IPIP, A, B, 99, false, 0x28, 92]);
     expect([m.inner.ipId, m.inner.fragOffset, m.inner.moreFragments, m.inner.ipTotalLen]).toEqual([7, 48, false, 72]);
-    // An unfragmented piece (the whole payload) is the packet itself, as encapsulateIpip gives it (DF aside).
+    // An unfragmented piece (the whole payload) is the packet itself, as wrapIpip gives it (DF aside).
     const whole = new Uint8Array(300);
-    const w = encapsulateIpip(whole, 0, p, 0, p.length, 0x0a, 0x0b, A, B, false, 99, 5);
-    expect(encapsulateIpipFragment(out, 0, p, 0, p.length, 0, 100, 0x0a, 0x0b, A, B, 99, 5)).toBe(w);
+    const w = wrapIpip(whole, 0, p, 0, p.length, A, B, false, 99);
+    expect(wrapIpipFragment(out, 0, p, 0, p.length, 0, 100, A, B, 99)).toBe(w);
     expect(Buffer.from(out.subarray(0, w)).equals(Buffer.from(whole.subarray(0, w)))).toBe(true);
     // Out of bounds: not a multiple of 8, past the payload, empty, no room.
-    expect(encapsulateIpipFragment(out, 0, p, 0, p.length, 4, 8, 0, 0, A, B)).toBe(-1);
-    expect(encapsulateIpipFragment(out, 0, p, 0, p.length, 96, 8, 0, 0, A, B)).toBe(-1);
-    expect(encapsulateIpipFragment(out, 0, p, 0, p.length, 8, 0, 0, 0, A, B)).toBe(-1);
-    expect(encapsulateIpipFragment(new Uint8Array(100), 0, p, 0, p.length, 0, 100, 0, 0, A, B)).toBe(-1);
+    expect(wrapIpipFragment(out, 0, p, 0, p.length, 4, 8, A, B)).toBe(-1);
+    expect(wrapIpipFragment(out, 0, p, 0, p.length, 96, 8, A, B)).toBe(-1);
+    expect(wrapIpipFragment(out, 0, p, 0, p.length, 8, 0, A, B)).toBe(-1);
+    expect(wrapIpipFragment(new Uint8Array(100), 0, p, 0, p.length, 0, 100, A, B)).toBe(-1);
   });
 });

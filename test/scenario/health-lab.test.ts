@@ -60,9 +60,11 @@ describe('health checks on the lab', () => {
     await run(app, 'lab service 192.168.211.151 udp 161 down\nwait 18');
     expect(await reals(app)).toEqual({ 1: 'ACT', 2: 'DEACT port-unreachable' });
     // The probes on the wire, as the seed's `tcpdump -nei test proto 4` shows them, one interval apart.
-    const dump = await run(app, 'tcpdump -nei test -c 2 proto 4 and ip[29] = 17 and host 192.168.211.150');
+    const r = await batch(app, 'tcpdump -nei test -c 2 proto 4 and ip[29] = 17 and host 192.168.211.150');
+    const dump = r.out;
     const lines = dump.split('\n').filter((l) => /^\d\d:/.test(l));
-    expect(dump.split('\n').slice(0, 2)).toEqual(['tcpdump: verbose output suppressed, use -v or -vv for full protocol decode',
+    // Header and statistics go where tcpdump writes them: standard error.
+    expect(r.diag.split('\n').slice(0, 2)).toEqual(['tcpdump: verbose output suppressed, use -v or -vv for full protocol decode',
       'listening on test, link-type EN10MB (Ethernet), capture size 65535 bytes']);
     expect(lines).toHaveLength(2);
     for (const l of lines) {

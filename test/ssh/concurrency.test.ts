@@ -53,6 +53,7 @@ describe(`${N} concurrent SSH sessions`, () => {
       await s.run('configure terminal');
       await s.run('real 1');
       await s.run(` name winner${i}`);
+      await s.run(' rip 10.9.9.9');
     }));
     // Every session has staged its edit; now all apply at once.
     const results = await Promise.all(shells.map((s) => s.run(' apply')));
@@ -95,7 +96,7 @@ describe(`${N} concurrent SSH sessions`, () => {
       if (i === 0) lines.push(w100 % 2 ? ` description d${w100}` : ` weight ${w100 + 2}`);
       lines.push(' apply');
     }
-    lines.push('real 1', ` name winner${w1}`, ' apply', 'end');
+    lines.push('real 1', ` name winner${w1}`, ' rip 10.9.9.9', ' apply', 'end');
     const b = await batch(expected, lines.join('\n'));
     expect(b.err).toBe('');
     expect(renderRunningConfig(r.app.config)).toBe(renderRunningConfig(expected.config));

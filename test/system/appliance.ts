@@ -8,6 +8,9 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot, sleep, until, type Topology } from './topology.js';
 
+/** What pask serve needs of a topology (file 000's, or another test's own, e.g. the IPsec one). */
+export type PaskHost = Pick<Topology, 'dir' | 'spawn' | 'paskPorts'>;
+
 export interface CliRun {
   code: number | null;
   stdout: string;
@@ -22,7 +25,7 @@ export class PaskServe {
   private err = '';
   private readonly exited: Promise<number | null>;
 
-  private constructor(readonly topo: Topology, readonly proc: ChildProcess) {
+  private constructor(readonly topo: PaskHost, readonly proc: ChildProcess) {
     this.home = join(topo.dir, 'pask-home');
     this.sock = join(topo.dir, 'pask.sock');
     proc.stderr!.on('data', (d: Buffer) => (this.err += d.toString()));
@@ -31,7 +34,7 @@ export class PaskServe {
   }
 
   /** Starts pask serve in the topology's `pask` namespace on its ports; resolves once it is ready. */
-  static async start(topo: Topology, opts: { ports?: Record<number, string>; env?: Record<string, string> } = {}): Promise<PaskServe> {
+  static async start(topo: PaskHost, opts: { ports?: Record<number, string>; env?: Record<string, string> } = {}): Promise<PaskServe> {
     const ports = opts.ports ?? topo.paskPorts;
     const home = join(topo.dir, 'pask-home');
     const sock = join(topo.dir, 'pask.sock');

@@ -51,7 +51,9 @@ describe.skipIf(!!why)(`l3dsr-dscp on real interfaces${why ? ` (skipped: ${why})
     // Every packet of the client to a RIP carries the DSCP (the ACKs and the request too), none to the VIP goes out.
     // (The health checks go from the appliance's address to RIP:80 without it.)
     const toRip = pk.filter((l) => new RegExp(`${esc(CLIENT_IP)}\\.\\d+ > 192\\.168\\.211\\.15[01]\\.80: `).test(l));
-    expect(toRip.length, sample).toBeGreaterThanOrEqual(20 * 5);
+    // (With PASK_SYSTEM_OFFLOAD=1 the request itself is forwarded by the XDP program, before a
+    // packet socket on the port, tcpdump's, sees it: SYN, ACK, FIN and the last ACK remain.)
+    expect(toRip.length, sample).toBeGreaterThanOrEqual(20 * (process.env['PASK_SYSTEM_OFFLOAD'] === '1' ? 4 : 5));
     expect(toRip.filter((l) => !l.includes(`(${TOS},`)), 'a packet to a RIP without the DSCP').toEqual([]);
     expect(pk.filter((l) => l.split(' ')[1] === PASK_MAC && l.includes(`> ${VIP}.80: `)), 'a packet left the appliance to the VIP').toEqual([]);
     expect(pk.filter((l) => l.includes(`${VIP}.80 > ${CLIENT_IP}.`)), 'a reply crossed the appliance').toEqual([]);

@@ -26,7 +26,8 @@ export function systemRig(opts: TopologyOptions, config: string, healthy: string
     release = await acquireSystemLock();
     rig.topo = await Topology.create(opts);
     rig.pask = await PaskServe.start(rig.topo);
-    await rig.pask.batch(config);
+    // PASK_SYSTEM_OFFLOAD=1: every system test with established flows forwarded in the kernel.
+    await rig.pask.batch(process.env['PASK_SYSTEM_OFFLOAD'] === '1' ? `${config}offload enable\n` : config);
     const want = Object.fromEntries(healthy.map((id) => [id, 'ACT']));
     // The first probes go out at once; ARP and the first answers take a moment.
     const got = await waitHealth(rig.pask, want, 20_000);

@@ -1,13 +1,15 @@
 // UDP (tcpdump's print-udp.c output) and the UDP encapsulations the
-// appliance carries (VXLAN, GENEVE); SNMP only as far as an empty payload.
+// appliance carries (VXLAN, GENEVE; VXLAN on Linux's port 8472 is tcpdump's OTV); SNMP only
+// as far as an empty payload.
 
 import { Ctx, cksumShouldBe, hex4 } from './context.js';
 import { nextProto4Cksum } from './ip.js';
 import { vxlanPrint } from './vxlan.js';
+import { otvPrint } from './otv.js';
 import { genevePrint } from './geneve.js';
 import { snmpPrint } from './snmp.js';
 
-const PORT = { SNMP: 161, SNMPTRAP: 162, VXLAN: 4789, GENEVE: 6081 } as const;
+const PORT = { SNMP: 161, SNMPTRAP: 162, VXLAN: 4789, GENEVE: 6081, OTV: 8472 } as const;
 
 function addrs(c: Ctx, iph: number, sport: number, dport: number): void {
   if (c.u8(iph + 9) === 17) {
@@ -26,7 +28,7 @@ function addrs(c: Ctx, iph: number, sport: number, dport: number): void {
 const OTHER_PRINTER_PORTS = new Set([
   53, 5353, 525, 69, 67, 68, 520, 654, 500, 4500, 7500, 8500, 123, 88, 750, 1701, 137, 138, 2103, 2104,
   521, 546, 547, 5359, 6696, 6697, 8231, 496, 1645, 1812, 1646, 1813, 1700, 3799, 921, 646, 698, 3503,
-  701, 1589, 6343, 12222, 5060, 514, 8472,
+  701, 1589, 6343, 12222, 5060, 514,
 ]);
 const OTHER_PRINTER_DPORTS = new Set([3456, 4567, 1985, 3784, 4784, 6784, 3785, 12223]);
 
@@ -94,6 +96,10 @@ export function udpPrint(c: Ctx, bp: number, length: number, iph: number, fragme
   if (c.o.q === 0 && !decodedByOtherPrinter(sport, dport)) {
     if (isPort(sport, dport, PORT.SNMP) || isPort(sport, dport, PORT.SNMPTRAP)) {
       snmpPrint(c, cp, length);
+      return;
+    }
+    if (isPort(sport, dport, PORT.OTV)) {
+      otvPrint(c, cp, length);
       return;
     }
     if (isPort(sport, dport, PORT.VXLAN)) {

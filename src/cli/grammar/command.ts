@@ -15,6 +15,14 @@ export interface CommandDef<Ctx> {
   /** Lowest privilege that may run it (1 = user mode, 15 = privileged). Default 15. */
   readonly privilege?: 1 | 15;
   run(ctx: Ctx, args: Args): void | Promise<void>;
+  /** Structured output for `| json` (automation): the value printed instead of the text. */
+  readonly json?: JsonOutput<Ctx>;
+}
+
+export interface JsonOutput<Ctx> {
+  /** The value's shape, for docs/cli.md (TypeScript notation). */
+  readonly schema: string;
+  of(ctx: Ctx, args: Args): unknown;
 }
 
 export interface Command<Ctx> extends CommandDef<Ctx> {

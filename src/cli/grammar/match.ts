@@ -156,10 +156,14 @@ export class Matcher {
         return { fail: { kind: 'invalid', at: i, message: this.explain(states, tok.text) } };
       }
       const best = Math.max(...scored.map((x) => x.level));
-      const kept = scored.filter((x) => x.level === best);
+      let kept = scored.filter((x) => x.level === best);
       if (best === Level.Partial) {
-        const words = [...new Set(kept.map((x) => (x.s.node as { leaf: Leaf & { t: 'kw' } }).leaf.word))];
-        if (words.length > 1) return { fail: { kind: 'ambiguous', at: i, words } };
+        const kw = (x: { s: State }) => (x.s.node as { leaf: Leaf & { t: 'kw' } }).leaf.word;
+        const words = [...new Set(kept.map(kw))];
+        // A word that begins every other candidate wins its prefixes (`show int`: interface, not interfaces).
+        const root = words.find((w) => words.every((o) => o.startsWith(w)));
+        if (words.length > 1 && root !== undefined) kept = kept.filter((x) => kw(x) === root);
+        else if (words.length > 1) return { fail: { kind: 'ambiguous', at: i, words } };
       }
       const next: State[] = [];
       for (const { s, value } of kept) {

@@ -1,7 +1,7 @@
 // Compiles a syntax string into a tree. Notation (after FRRouting's DEFUN strings):
 //   keyword            a literal word; any unambiguous prefix is accepted
 //   A.B.C.D  <1-255>   a typed argument (see types.ts); `$name` after a token names its binding
-//   [ x y ]            optional
+//   [ x y ]  [a|b]     optional (an optional choice)
 //   <a|b c|d>          one of the alternatives
 //   { a X | b Y }      any of the alternatives, in any order, each at most once
 // A typed argument binds under the keyword just before it (`gateway A.B.C.D` binds `gateway`),
@@ -49,9 +49,11 @@ export function parseSyntax(syntax: string): SyntaxNode {
     const tok = toks[pos++]!;
     const prevKw = before.length ? keywordBefore(before) : outer;
     if (tok === '[') {
-      const body = seq([']'], prevKw);
-      if (toks[pos++] !== ']') throw new SyntaxError(`unclosed [ in "${syntax}"`);
-      return { t: 'opt', body };
+      // `[x y]` optional; `[a|b]` an optional choice (single keywords bind as in `<a|b>`).
+      const alts = alternatives(']', prevKw);
+      if (alts.length === 1) return { t: 'opt', body: alts[0]! };
+      const name = explicitName() ?? prevKw;
+      return { t: 'opt', body: { t: 'alt', alts: alts.map((a) => (a.t === 'kw' ? { ...a, bind: name } : a)) } };
     }
     if (tok === '{') return { t: 'any', alts: alternatives('}', null) };
     if (tok === '<') {
@@ -119,6 +121,28 @@ export function leavesOf(node: SyntaxNode): Leaf[] {
     case 'alt':
     case 'any':
       return node.alts.flatMap(leavesOf);
+  }
+}
+
+/** The leaves a line of this syntax may begin with (its command words). */
+export function firstLeaves(node: SyntaxNode): Leaf[] {
+  switch (node.t) {
+    case 'kw':
+    case 'arg':
+      return [node];
+    case 'seq': {
+      const out: Leaf[] = [];
+      for (const item of node.items) {
+        out.push(...firstLeaves(item));
+        if (item.t !== 'opt' && item.t !== 'any') break;
+      }
+      return out;
+    }
+    case 'opt':
+      return firstLeaves(node.body);
+    case 'alt':
+    case 'any':
+      return node.alts.flatMap(firstLeaves);
   }
 }
 

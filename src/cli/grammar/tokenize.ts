@@ -54,8 +54,31 @@ export function tokenize(line: string): TokenizedLine {
   return { tokens, pipes, trailingSpace, error: null };
 }
 
+/** The output modifiers a `|` may introduce (any prefix of one, as with keywords). */
+export const PIPE_VERBS = ['begin', 'count', 'exclude', 'include', 'json', 'section'] as const;
+
+/**
+ * Splits `include A|B | count` into its stages. A `|` inside a regular expression belongs to it:
+ * a new stage starts only at a `|` with white space before it, outside double quotes, followed
+ * by a modifier's name (or a prefix of one), as `show ... | include a|b | count` reads.
+ */
 function splitPipes(rest: string): string[] {
-  return rest.split('|').map((s) => s.trim());
+  const stages: string[] = [];
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest[i]!;
+    if (c === '\\' && quoted) { i++; continue; }
+    if (c === '"') { quoted = !quoted; continue; }
+    if (c !== '|' || quoted || i === 0 || !isSpace(rest[i - 1]!)) continue;
+    const word = /^\s*(\S+)/.exec(rest.slice(i + 1))?.[1]?.toLowerCase() ?? '';
+    if (word === '' || PIPE_VERBS.some((v) => v.startsWith(word))) {
+      stages.push(rest.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  stages.push(rest.slice(start).trim());
+  return stages;
 }
 
 function isSpace(c: string): boolean {

@@ -17,16 +17,16 @@
 // bounded number of slots per call (a cursor walking the slots).
 //
 // Layout: one 64-byte record per session in a single ArrayBuffer (viewed as u32 and f64), so
-// that a lookup touches the index slot and one record: everything the key comparison and the
-// expiry check need is there. Words of record `sid` (base = sid * 16):
+// that a packet of a session touches the index slot and one cache line: everything the key
+// comparison, the expiry check and `touch` need is there. Words of record `sid` (base = sid * 16):
 //   (stored as int32; accessors return the unsigned values)
 //   0 client ip   1 vip   2 reply src ip   3 client port << 16 | vport
 //   4 reply src port << 16 | proto << 8 | state   5 flags << 24 | nat mode << 16 | slb
-//   6 real   7 nat data   8-9 created (f64)   10-11 last seen (f64)
-//   12 prev, 13 next (creation-order list; `next` also links the free list)
-//   14 packets orig   15 packets reply
-// Byte counters (f64, two per session) live apart, as only `touch` uses them.
-// Memory: 64 + 16 = 80 bytes per session, plus the index: 2 keys / maxLoad x 8 bytes
+//   6 real   7 nat data   8-9 last seen (f64)   10 packets orig   11 packets reply
+//   12-13 bytes orig (f64)   14-15 bytes reply (f64)
+// What no packet reads lives apart: the creation time (f64) and the creation-order list
+// (prev, next; `next` also links the free list).
+// Memory: 64 + 8 + 8 = 80 bytes per session, plus the index: 2 keys / maxLoad x 8 bytes
 // (26.7 at the default load 0.6), plus small per-service/per-real arrays. See memoryBytes().
 
 import type { NatMode, SessionTimeouts } from '../../config/model.js';
@@ -39,8 +39,9 @@ export const NAT_MODE_CODES: Readonly<Record<NatMode, number>> = {
   dsr: 1,
   'l3dsr-iptunnel': 2,
   'l3dsr-dscp': 3,
+  geneve: 4,
 };
-export const NAT_MODE_BY_CODE: readonly NatMode[] = ['nat', 'dsr', 'l3dsr-iptunnel', 'l3dsr-dscp'];
+export const NAT_MODE_BY_CODE: readonly NatMode[] = ['nat', 'dsr', 'l3dsr-iptunnel', 'l3dsr-dscp', 'geneve'];
 
 /** Negative results of `insert`. */
 export const InsertError = {
@@ -147,11 +148,9 @@ const W_RSPORT_PROTO_STATE = 4;
 const W_FLAGS_NAT_SLB = 5;
 const W_REAL = 6;
 const W_NATDATA = 7;
-const F_CREATED = 4;
-const F_LAST = 5;
-const W_PREV = 12;
-const W_NEXT = 13;
-const W_PKTS = 14;
+const F_LAST = 4;
+const W_PKTS = 10;
+const F_BYTES = 6;
 
 export function sidOf(ref: number): number {
   return ref >>> 1;
@@ -176,12 +175,16 @@ export class SessionTable implements RefMatcher {
   private readonly rec: Int32Array;
   /** The same records as f64 (created at sid*8+4, last seen at sid*8+5). */
   private readonly recF: Float64Array;
-  /** Byte counters: [sid*2] original, [sid*2+1] reply. */
-  private readonly bytesA: Float64Array;
+  /** Creation times (ms). */
+  private readonly createdA: Float64Array;
+  /** The creation-order list: [sid*2] prev, [sid*2+1] next (also the free list's link). */
+  private readonly links: Int32Array;
   /** Timeouts in ms by TimeoutClass. */
   private readonly tmo = new Float64Array(5);
   /** Per-service idle timeout override in ms; -1 = none. */
   private readonly slbTmo: Float64Array;
+  /** Per-service idle timeout of UDP and ICMP sessions in ms; -1 = none (see setServiceTimeout). */
+  private readonly slbTmoOther: Float64Array;
   private readonly fullSweepBudget: number;
 
   private head = NIL;
@@ -214,10 +217,12 @@ export class SessionTable implements RefMatcher {
     const buf = new ArrayBuffer(cap * 64);
     this.rec = new Int32Array(buf);
     this.recF = new Float64Array(buf);
-    this.bytesA = new Float64Array(cap * 2);
+    this.createdA = new Float64Array(cap);
+    this.links = new Int32Array(cap * 2);
     this.serviceCounts = new Uint32Array(this.maxServices);
     this.realCounts = new Uint32Array(this.maxReals);
     this.slbTmo = new Float64Array(this.maxServices).fill(-1);
+    this.slbTmoOther = new Float64Array(this.maxServices).fill(-1);
     this.setTimeouts(opts.timeouts ?? DEFAULT_SESSION_TIMEOUTS);
   }
 
@@ -235,11 +240,13 @@ export class SessionTable implements RefMatcher {
   /**
    * A service's idle-timeout override in seconds (null = the global timeouts). It replaces the
    * established-TCP, UDP and ICMP timeouts; the short SYN and FIN/RST timeouts become the
-   * smaller of theirs and the override.
+   * smaller of theirs and the override. `otherSeconds`, when given, is the UDP and ICMP
+   * timeout instead (a gateway load balancer's 350 s for TCP, 120 s for the rest).
    */
-  setServiceTimeout(slb: number, seconds: number | null): void {
+  setServiceTimeout(slb: number, seconds: number | null, otherSeconds: number | null = seconds): void {
     if (slb < 0 || slb >= this.maxServices) throw new RangeError(`service index out of range: ${slb}`);
     this.slbTmo[slb] = seconds === null ? -1 : Math.max(0, seconds * 1000);
+    this.slbTmoOther[slb] = otherSeconds === null ? -1 : Math.max(0, otherSeconds * 1000);
   }
 
   // ---- size and memory ----
@@ -250,8 +257,8 @@ export class SessionTable implements RefMatcher {
 
   /** Total bytes of every typed array the table owns. */
   memoryBytes(): number {
-    return this.index.bytes + this.rec.byteLength + this.bytesA.byteLength + this.tmo.byteLength +
-      this.slbTmo.byteLength + this.serviceCounts.byteLength + this.realCounts.byteLength;
+    return this.index.bytes + this.rec.byteLength + this.createdA.byteLength + this.links.byteLength + this.tmo.byteLength +
+      this.slbTmo.byteLength + this.slbTmoOther.byteLength + this.serviceCounts.byteLength + this.realCounts.byteLength;
   }
 
   /** memoryBytes() / capacity: what one session costs, index and fixed arrays included. */
@@ -308,7 +315,7 @@ export class SessionTable implements RefMatcher {
     let sid: number;
     if (this.freeHead !== NIL) {
       sid = this.freeHead;
-      this.freeHead = rec[sid * 16 + W_NEXT]!;
+      this.freeHead = this.links[sid * 2 + 1]!;
     } else {
       sid = this.hwm++;
     }
@@ -321,16 +328,17 @@ export class SessionTable implements RefMatcher {
     rec[b + W_FLAGS_NAT_SLB] = (LIVE << 24) | ((natMode & 0xff) << 16) | slb;
     rec[b + W_REAL] = real;
     rec[b + W_NATDATA] = natData | 0;
-    this.recF[sid * 8 + F_CREATED] = now;
+    this.createdA[sid] = now;
     this.recF[sid * 8 + F_LAST] = now;
     rec[b + W_PKTS] = 0;
     rec[b + W_PKTS + 1] = 0;
-    this.bytesA[sid * 2] = 0;
-    this.bytesA[sid * 2 + 1] = 0;
+    this.recF[sid * 8 + F_BYTES] = 0;
+    this.recF[sid * 8 + F_BYTES + 1] = 0;
     // append to the creation-order list
-    rec[b + W_PREV] = this.tail;
-    rec[b + W_NEXT] = NIL;
-    if (this.tail !== NIL) rec[this.tail * 16 + W_NEXT] = sid;
+    const links = this.links;
+    links[sid * 2] = this.tail;
+    links[sid * 2 + 1] = NIL;
+    if (this.tail !== NIL) links[this.tail * 2 + 1] = sid;
     else this.head = sid;
     this.tail = sid;
     this.index.insert(ho, sid * 2);
@@ -411,7 +419,7 @@ export class SessionTable implements RefMatcher {
     if (now > this.recF[f]!) this.recF[f] = now;
     const rec = this.rec, b = sid * 16;
     rec[b + W_PKTS + (dir & 1)]!++;
-    this.bytesA[sid * 2 + (dir & 1)]! += bytes;
+    this.recF[sid * 8 + F_BYTES + (dir & 1)]! += bytes;
     const w4 = rec[b + W_RSPORT_PROTO_STATE]!;
     let st = w4 & 0xff;
     if (((w4 >>> 8) & 0xff) === 6) {
@@ -419,6 +427,17 @@ export class SessionTable implements RefMatcher {
       rec[b + W_RSPORT_PROTO_STATE] = (w4 & ~0xff) | st;
     }
     return st;
+  }
+
+  /**
+   * Counts `packets` packets of `bytes` bytes in direction `dir` that were forwarded without the
+   * engine (an offloaded flow's, read back from the kernel), the last of them at `lastSeen`.
+   */
+  credit(sid: number, dir: number, packets: number, bytes: number, lastSeen: number): void {
+    const f = sid * 8 + F_LAST;
+    if (lastSeen > this.recF[f]!) this.recF[f] = lastSeen;
+    this.rec[sid * 16 + W_PKTS + (dir & 1)]! += packets;
+    this.recF[sid * 8 + F_BYTES + (dir & 1)]! += bytes;
   }
 
   setState(sid: number, state: number): void {
@@ -445,10 +464,10 @@ export class SessionTable implements RefMatcher {
   natMode(sid: number): number { return (this.rec[sid * 16 + W_FLAGS_NAT_SLB]! >>> 16) & 0xff; }
   natData(sid: number): number { return this.rec[sid * 16 + W_NATDATA]! >>> 0; }
   state(sid: number): number { return this.rec[sid * 16 + W_RSPORT_PROTO_STATE]! & 0xff; }
-  created(sid: number): number { return this.recF[sid * 8 + F_CREATED]!; }
+  created(sid: number): number { return this.createdA[sid]!; }
   lastSeen(sid: number): number { return this.recF[sid * 8 + F_LAST]!; }
   packets(sid: number, dir: number): number { return this.rec[sid * 16 + W_PKTS + (dir & 1)]! >>> 0; }
-  bytes(sid: number, dir: number): number { return this.bytesA[sid * 2 + (dir & 1)]!; }
+  bytes(sid: number, dir: number): number { return this.recF[sid * 8 + F_BYTES + (dir & 1)]!; }
 
   /** The session's current idle timeout in ms (protocol, state and service override). */
   timeoutMs(sid: number): number {
@@ -456,7 +475,8 @@ export class SessionTable implements RefMatcher {
     const w4 = this.rec[b + W_RSPORT_PROTO_STATE]!;
     const cls = timeoutClassOf((w4 >>> 8) & 0xff, w4 & 0xff);
     const base = this.tmo[cls]!;
-    const o = this.slbTmo[this.rec[b + W_FLAGS_NAT_SLB]! & 0xffff]!;
+    const slb = this.rec[b + W_FLAGS_NAT_SLB]! & 0xffff;
+    const o = cls === TimeoutClass.UDP || cls === TimeoutClass.ICMP ? this.slbTmoOther[slb]! : this.slbTmo[slb]!;
     if (o < 0) return base;
     return cls === TimeoutClass.SYN || cls === TimeoutClass.FIN ? Math.min(base, o) : o;
   }
@@ -519,7 +539,7 @@ export class SessionTable implements RefMatcher {
   forEach(fn: (sid: number) => boolean | void, filter?: SessionFilter): void {
     const slb = filter?.slb ?? -1, real = filter?.real ?? -1, now = filter?.now;
     for (let s = this.head; s !== NIL;) {
-      const next = this.rec[s * 16 + W_NEXT]!;
+      const next = this.links[s * 2 + 1]!;
       if ((slb < 0 || this.slb(s) === slb) && (real < 0 || this.real(s) === real) &&
         (now === undefined || !this.isExpired(s, now))) {
         if (fn(s) === false) return;
@@ -571,7 +591,7 @@ export class SessionTable implements RefMatcher {
   private removeWhere(real: number, slb: number, reason: number): number {
     let n = 0;
     for (let s = this.head; s !== NIL;) {
-      const next = this.rec[s * 16 + W_NEXT]!;
+      const next = this.links[s * 2 + 1]!;
       if ((real < 0 || this.real(s) === real) && (slb < 0 || this.slb(s) === slb)) {
         this.end(s, reason);
         n++;
@@ -624,10 +644,11 @@ export class SessionTable implements RefMatcher {
     const proto = (w4 >>> 8) & 0xff, cip = rec[b + W_CIP]!, cport = ports >>> 16;
     this.index.remove(flowHash(proto, cip, cport, rec[b + W_VIP]!, ports & 0xffff, this.seed), sid * 2);
     this.index.remove(flowHash(proto, rec[b + W_RSIP]!, w4 >>> 16, cip, cport, this.seed), sid * 2 + 1);
-    const prev = rec[b + W_PREV]!, next = rec[b + W_NEXT]!;
-    if (prev !== NIL) rec[prev * 16 + W_NEXT] = next;
+    const links = this.links;
+    const prev = links[sid * 2]!, next = links[sid * 2 + 1]!;
+    if (prev !== NIL) links[prev * 2 + 1] = next;
     else this.head = next;
-    if (next !== NIL) rec[next * 16 + W_PREV] = prev;
+    if (next !== NIL) links[next * 2] = prev;
     else this.tail = prev;
     const w5 = rec[b + W_FLAGS_NAT_SLB]!;
     rec[b + W_FLAGS_NAT_SLB] = w5 & 0x00ffffff;
@@ -640,7 +661,7 @@ export class SessionTable implements RefMatcher {
       this.hwm = 0;
       this.cursor = 0;
     } else {
-      rec[b + W_NEXT] = this.freeHead;
+      links[sid * 2 + 1] = this.freeHead;
       this.freeHead = sid;
     }
   }

@@ -69,6 +69,9 @@ export function tcpNextState(state: number, dir: number, flags: number): number 
       return state;
     case SessionState.FIN_ORIG:
       if (fin && dir === 1) return SessionState.TIME_WAIT;
+      // The DSR modes never see the server's FIN: the client's own FIN is the last close they see,
+      // and a fresh SYN from it on the same tuple (a reused port) starts the connection over.
+      if (dir === 0 && syn && !ack) return SessionState.SYN_SENT;
       return state;
     case SessionState.FIN_REPLY:
       if (fin && dir === 0) return SessionState.TIME_WAIT;

@@ -67,6 +67,8 @@ export class IpLayer {
    * (the VIP must then be one of this host's addresses, on `lo`), so the host answers from it.
    */
   readonly dscpVips = new Map<number, Ipv4>();
+  /** A router's detour for packets it would forward (a gateway load balancer's); true: taken. */
+  steer: ((nic: Nic, buf: Uint8Array, m: PacketMeta) => boolean) | null = null;
   readonly stats: IpStats = { received: 0, delivered: 0, forwarded: 0, sent: 0, dropped: 0, decapsulated: 0, vipRestored: 0 };
   private nextIpId: number;
 
@@ -147,6 +149,7 @@ export class IpLayer {
     if (this.isLocal(dst) || nic.isBroadcast(dst) || (dst >>> 28) === 0xe) {
       this.deliver(nic, buf, m, m);
     } else if (this.forwarding && !nic.loopback) {
+      if (this.steer !== null && this.steer(nic, buf, m)) return;
       this.forward(nic, buf, m);
     } else {
       this.stats.dropped++;

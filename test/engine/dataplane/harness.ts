@@ -182,8 +182,8 @@ export function labConfig(spec: LabSpec = {}): RunningConfig {
     hostname: 'PAS-K',
     vlans: [
       ...d.vlans,
-      { name: 'test', vid: 193 as VlanId, untagged: [1 as PortNo], tagged: [], tbm: false, description: '' },
-      { name: 'srv', vid: 211 as VlanId, untagged: [3 as PortNo], tagged: [4 as PortNo], tbm: false, description: '' },
+      { name: 'test', vid: 193 as VlanId, untagged: [1 as PortNo], tagged: [], tbm: false, description: '', vni: null },
+      { name: 'srv', vid: 211 as VlanId, untagged: [3 as PortNo], tagged: [4 as PortNo], tbm: false, description: '', vni: null },
     ],
     interfaces: [
       ...d.interfaces,
@@ -193,6 +193,7 @@ export function labConfig(spec: LabSpec = {}): RunningConfig {
     routes: {
       defaultGateway: ROUTER_IP,
       networks: [{ dest: { addr: ipv4('192.168.212.0'), len: 24 }, gateway: ROUTER_IP, priority: 10, hc: null, description: '' }],
+      interfaceRoutes: [],
     },
     reals,
     healthChecks: [{ ...newHealthCheck(1 as HcId), type: 'ip-tunnel-tcp', innerTip: VIP }],

@@ -99,12 +99,14 @@ describe('ports', () => {
     expect(seen.length).toBe(2);
   });
 
-  it('rejects port numbers outside 1..16 without throwing on receive', () => {
+  it('rejects port numbers that are neither physical (1..16) nor an attached virtual port, without throwing on receive', () => {
     const r = rig(labConfig());
     r.engine.receive(0, frame(B, A), 60);
     r.engine.receive(17, frame(B, A), 60);
-    expect(r.engine.stats.dropsByName()['bad-port']).toBe(2);
-    expect(() => r.engine.attach(17, r.ports[1]!)).toThrow(RangeError);
+    r.engine.receive(65, frame(B, A), 60);
+    expect(r.engine.stats.dropsByName()['bad-port']).toBe(3);
+    expect(() => r.engine.attach(65, r.ports[1]!)).toThrow(RangeError);
+    expect(() => r.engine.attach(0, r.ports[1]!)).toThrow(RangeError);
   });
 
   it('defers frames a backend delivers while the engine is still busy with another', () => {

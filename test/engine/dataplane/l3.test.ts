@@ -154,6 +154,7 @@ describe('routing', () => {
     const cfg = {
       ...base,
       routes: {
+        interfaceRoutes: [],
         defaultGateway: ROUTER_IP,
         networks: [
           ...base.routes.networks,
@@ -200,7 +201,7 @@ describe('routing', () => {
   });
 
   it('answers an unroutable destination with ICMP net unreachable', () => {
-    const r = rig({ ...labConfig(), routes: { defaultGateway: null, networks: [] } });
+    const r = rig({ ...labConfig(), routes: { defaultGateway: null, networks: [], interfaceRoutes: [] } });
     primeHost(r, 3, mac('02:00:00:00:03:01'), ipv4('10.0.211.99'), SRV_IP);
     r.ports[3]!.inject(to(ipv4('8.8.8.8')));
     const sent = takeAll(r);

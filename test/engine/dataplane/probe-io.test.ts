@@ -32,7 +32,7 @@ describe('ProbeIo', () => {
   it('gives the source address toward a destination, null when unroutable', () => {
     const r = rig(cfg);
     expect(r.engine.sourceFor(RIP)).toBe(ME_IP);
-    const r2 = rig({ ...cfg, routes: { defaultGateway: null, networks: [] } });
+    const r2 = rig({ ...cfg, routes: { defaultGateway: null, networks: [], interfaceRoutes: [] } });
     expect(r2.engine.sourceFor(RIP)).toBe(null);
     expect(r2.engine.sendIpv4(probeSyn(), 40, RIP)).toBe(false);
     expect(takeAll(r2)).toEqual([]);

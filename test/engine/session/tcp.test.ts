@@ -28,6 +28,9 @@ describe('TCP session states', () => {
     }
     expect(tcpNextState(S.CLOSED, 0, F.SYN)).toBe(S.SYN_SENT);
     expect(tcpNextState(S.TIME_WAIT, 0, F.SYN)).toBe(S.SYN_SENT);
+    // DSR: the server's FIN is never seen; the client reusing its port starts over.
+    expect(tcpNextState(S.FIN_ORIG, 0, F.SYN)).toBe(S.SYN_SENT);
+    expect(tcpNextState(S.FIN_ORIG, 1, F.SYN | F.ACK)).toBe(S.FIN_ORIG);
     expect(tcpNextState(S.CLOSED, 1, F.SYN | F.ACK)).toBe(S.CLOSED);
   });
 
