@@ -1,0 +1,116 @@
+// IKEv2 numbers (RFC 7296 §3 and the IANA IKEv2 registries) and the short names strongSwan's
+// logs use for them ("[ SA KE No N(NATD_S_IP) ]"), which pask's log lines follow.
+
+export const IKE_HEADER_LEN = 28;
+export const IKE_VERSION = 0x20;
+export const IKE_PORT = 500;
+export const NATT_PORT = 4500;
+
+export const EXCHANGE = {
+  IKE_SA_INIT: 34,
+  IKE_AUTH: 35,
+  CREATE_CHILD_SA: 36,
+  INFORMATIONAL: 37,
+} as const;
+
+export const EXCHANGE_NAMES: Readonly<Record<number, string>> = {
+  34: 'IKE_SA_INIT', 35: 'IKE_AUTH', 36: 'CREATE_CHILD_SA', 37: 'INFORMATIONAL',
+};
+
+export const FLAG_INITIATOR = 0x08;
+export const FLAG_VERSION = 0x10;
+export const FLAG_RESPONSE = 0x20;
+
+export const PAYLOAD = {
+  NONE: 0,
+  SA: 33,
+  KE: 34,
+  IDI: 35,
+  IDR: 36,
+  CERT: 37,
+  CERTREQ: 38,
+  AUTH: 39,
+  NONCE: 40,
+  NOTIFY: 41,
+  DELETE: 42,
+  VENDOR: 43,
+  TSI: 44,
+  TSR: 45,
+  SK: 46,
+  CP: 47,
+  EAP: 48,
+  SKF: 53,
+} as const;
+
+export const PAYLOAD_NAMES: Readonly<Record<number, string>> = {
+  33: 'SA', 34: 'KE', 35: 'IDi', 36: 'IDr', 37: 'CERT', 38: 'CERTREQ', 39: 'AUTH', 40: 'No', 41: 'N', 42: 'D', 43: 'V',
+  44: 'TSi', 45: 'TSr', 46: 'SK', 47: 'CP', 48: 'EAP', 53: 'EF',
+};
+
+export const PROTO_IKE = 1;
+export const PROTO_AH = 2;
+export const PROTO_ESP = 3;
+
+export const ID_IPV4_ADDR = 1;
+export const ID_FQDN = 2;
+export const ID_RFC822_ADDR = 3;
+export const ID_KEY_ID = 11;
+
+export const AUTH_SHARED_KEY = 2;
+
+export const TS_IPV4_ADDR_RANGE = 7;
+
+export const NOTIFY = {
+  UNSUPPORTED_CRITICAL_PAYLOAD: 1,
+  INVALID_IKE_SPI: 4,
+  INVALID_MAJOR_VERSION: 5,
+  INVALID_SYNTAX: 7,
+  INVALID_MESSAGE_ID: 9,
+  INVALID_SPI: 11,
+  NO_PROPOSAL_CHOSEN: 14,
+  INVALID_KE_PAYLOAD: 17,
+  AUTHENTICATION_FAILED: 24,
+  SINGLE_PAIR_REQUIRED: 34,
+  NO_ADDITIONAL_SAS: 35,
+  INTERNAL_ADDRESS_FAILURE: 36,
+  FAILED_CP_REQUIRED: 37,
+  TS_UNACCEPTABLE: 38,
+  INVALID_SELECTORS: 39,
+  TEMPORARY_FAILURE: 43,
+  CHILD_SA_NOT_FOUND: 44,
+  INITIAL_CONTACT: 16384,
+  SET_WINDOW_SIZE: 16385,
+  ADDITIONAL_TS_POSSIBLE: 16386,
+  IPCOMP_SUPPORTED: 16387,
+  NAT_DETECTION_SOURCE_IP: 16388,
+  NAT_DETECTION_DESTINATION_IP: 16389,
+  COOKIE: 16390,
+  USE_TRANSPORT_MODE: 16391,
+  REKEY_SA: 16393,
+  ESP_TFC_PADDING_NOT_SUPPORTED: 16394,
+  NON_FIRST_FRAGMENTS_ALSO: 16395,
+  MOBIKE_SUPPORTED: 16396,
+  MULTIPLE_AUTH_SUPPORTED: 16404,
+  REDIRECT_SUPPORTED: 16406,
+  EAP_ONLY_AUTHENTICATION: 16417,
+  CHILDLESS_IKEV2_SUPPORTED: 16418,
+  IKEV2_MESSAGE_ID_SYNC_SUPPORTED: 16420,
+  IKEV2_FRAGMENTATION_SUPPORTED: 16430,
+  SIGNATURE_HASH_ALGORITHMS: 16431,
+} as const;
+
+/** strongSwan's short names of the notify types it logs. */
+export const NOTIFY_NAMES: Readonly<Record<number, string>> = {
+  1: 'UNSUPPORTED_CRITICAL_PAYLOAD', 4: 'INVALID_IKE_SPI', 5: 'INVALID_MAJOR_VERSION', 7: 'INVALID_SYNTAX',
+  9: 'INVALID_MESSAGE_ID', 11: 'INVALID_SPI', 14: 'NO_PROP', 17: 'INVAL_KE', 24: 'AUTH_FAILED', 34: 'SINGLE_PAIR_REQUIRED',
+  35: 'NO_ADD_SAS', 36: 'INT_ADDR_FAIL', 37: 'FAILED_CP_REQUIRED', 38: 'TS_UNACCEPT', 39: 'INVAL_SEL', 43: 'TEMP_FAIL',
+  44: 'CHILD_SA_NOT_FOUND', 16384: 'INIT_CONTACT', 16385: 'SET_WINSIZE', 16386: 'ADD_TS_POSS', 16387: 'IPCOMP_SUP',
+  16388: 'NATD_S_IP', 16389: 'NATD_D_IP', 16390: 'COOKIE', 16391: 'USE_TRANSP', 16393: 'REKEY_SA', 16394: 'ESP_TFC_PAD_N',
+  16395: 'NON_FIRST_FRAG', 16396: 'MOBIKE_SUP', 16404: 'MULT_AUTH', 16406: 'REDIR_SUP', 16417: 'EAP_ONLY',
+  16418: 'CHDLESS_SUP', 16420: 'MSG_ID_SYN_SUP', 16430: 'FRAG_SUP', 16431: 'HASH_ALG',
+};
+
+/** Error notifies are below 16384. */
+export function isErrorNotify(type: number): boolean {
+  return type > 0 && type < 16384;
+}
