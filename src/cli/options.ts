@@ -1,6 +1,6 @@
 // The command line of the `pask` executable (see the CLI contract in docs/cli.md).
 
-import { labNames } from '../lab/builder.js';
+import { LAB_NAMES } from '../lab/lab-names.js';
 
 export interface PortAttachment {
   readonly port: number;
@@ -61,7 +61,7 @@ export function parseArgs(argv: readonly string[]): PaskOptions | { error: strin
         case '--config': o.config = need(i, a); i++; break;
         case '--lab': {
           const v = need(i, a); i++;
-          if (v !== 'none' && !labNames().includes(v)) throw new Error(`--lab takes none or ${labNames().join(', ')}, not "${v}"`);
+          if (v !== 'none' && !LAB_NAMES.includes(v)) throw new Error(`--lab takes none or ${LAB_NAMES.join(', ')}, not "${v}"`);
           o.lab = v;
           break;
         }

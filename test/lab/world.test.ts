@@ -138,3 +138,11 @@ describe('LabWorld', () => {
     expect(seen.filter((s) => s.m.arpOp === 2 && s.m.arpSpa === vip && !s.from.startsWith('appliance'))).toHaveLength(0);
   });
 });
+
+describe('lab names', () => {
+  it('the command line\'s list of lab names is the registry\'s', async () => {
+    const { LAB_NAMES } = await import('../../src/lab/lab-names.js');
+    const { labNames } = await import('../../src/lab/builder.js');
+    expect([...LAB_NAMES].sort()).toEqual(labNames().sort());
+  });
+});
