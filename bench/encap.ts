@@ -24,6 +24,7 @@ import { Engine } from '../src/engine/engine.js';
 import { mac, type PortNo, type VlanId } from '../src/net/addr.js';
 import type { FrameHandler, PortBackend } from '../src/ports/backend.js';
 import { VirtualClock } from '../src/util/clock.js';
+import { bestNsPair, cpuMs } from './cpu.js';
 
 const SRC = ipv4('10.254.11.60');
 const DST = ipv4('10.254.11.101');
@@ -43,12 +44,6 @@ export interface EncapResult {
   readonly geneve_gateway_return_ns: number;
 }
 
-function cpuMs(fn: () => void): number {
-  const c0 = process.cpuUsage();
-  fn();
-  const c = process.cpuUsage(c0);
-  return (c.user + c.system) / 1000;
-}
 
 function inner(size: number): Uint8Array {
   const f = buildIcmpEchoFrame({ src: ipv4('10.1.21.101'), dst: ipv4('54.230.62.60'), id: 1591, seq: 370, payload: new Uint8Array(size - 28) });
@@ -158,14 +153,9 @@ function measureGateway(n: number, passes: number): { out_ns: number; return_ns:
   const sent = ports[0]!.frames, routed = ports[2]!.frames;
   e.receive(1, ret, ret.length);
   if (ports[0]!.frames !== sent || ports[2]!.frames !== routed + 1) throw new Error('the gateway did not take its return');
-  let best = [Infinity, Infinity];
-  for (let p = 0; p <= passes; p++) {
-    const a = cpuMs(() => { for (let i = 0; i < n; i++) e.receive(2, ack, ack.length); });
-    const b = cpuMs(() => { for (let i = 0; i < n; i++) e.receive(1, ret, ret.length); });
-    if (p > 0) best = [Math.min(best[0]!, a), Math.min(best[1]!, b)];
-  }
+  const [out, back] = bestNsPair(n, passes, () => e.receive(2, ack, ack.length), () => e.receive(1, ret, ret.length));
   if (e.internalErrors !== 0) throw new Error(String(e.lastInternalError));
-  return { out_ns: Math.round((best[0]! * 1e6) / n), return_ns: Math.round((best[1]! * 1e6) / n) };
+  return { out_ns: out, return_ns: back };
 }
 
 export function runEncapBench(opts: { packets?: number; passes?: number } = {}): EncapResult {

@@ -17,6 +17,7 @@ import { internetChecksum } from '../src/packet/checksum.js';
 import type { FrameHandler, PortBackend } from '../src/ports/backend.js';
 import { VirtualClock } from '../src/util/clock.js';
 import { TightLoop } from './tight-loop.js';
+import { cpuMs } from './cpu.js';
 
 export const BASE_MAC = mac('00:06:c4:90:03:93');
 const ROUTER_MAC = mac('00:00:5e:00:01:c1');
@@ -179,13 +180,6 @@ function nextSyn(t: Traffic, counter: number): Buffer {
 
 // ---- the passes ----
 
-/** CPU time (user + system, ms) of running fn: the machine is shared, so wall time would count others' work. */
-function cpuMs(fn: () => void): number {
-  const c0 = process.cpuUsage();
-  fn();
-  const c = process.cpuUsage(c0);
-  return (c.user + c.system) / 1000;
-}
 
 /** One pass of `order` (-1: a new flow's SYN, else an established flow's packet) through the engine. */
 function enginePass(e: Engine, t: Traffic, order: Int32Array, counter: { n: number }): number {

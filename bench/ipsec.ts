@@ -11,18 +11,13 @@ import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { encrByName, integByName, type EspSuite } from '../src/ipsec/crypto/algorithms.js';
 import { EspSa } from '../src/ipsec/esp/esp-sa.js';
+import { cpuMs } from './cpu.js';
 
 const SUITES: Record<string, EspSuite> = {
   cbc_sha1: { encr: encrByName('aes256')!, integ: integByName('sha1')!, dh: null },
   gcm256: { encr: encrByName('aes256gcm128')!, integ: null, dh: null },
 };
 
-function cpuMs(fn: () => void): number {
-  const c0 = process.cpuUsage();
-  fn();
-  const c = process.cpuUsage(c0);
-  return (c.user + c.system) / 1000;
-}
 
 function best(passes: number, n: number, fn: () => void): number {
   let ms = Infinity;

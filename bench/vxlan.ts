@@ -26,6 +26,7 @@ import { HostStack } from '../src/stack/host-stack.js';
 import { VirtualClock } from '../src/util/clock.js';
 import { Prng } from '../src/util/prng.js';
 import { stackBinder, Vtep } from '../src/vxlan/vtep.js';
+import { bestNsPair, cpuMs } from './cpu.js';
 
 const LOCAL = ipv4('192.168.104.2'), REMOTE = ipv4('192.168.104.3');
 const BASE_MAC = mac('00:06:c4:90:03:93'), REMOTE_MAC = mac('08:00:27:6a:1f:03');
@@ -46,12 +47,6 @@ export interface VxlanBenchResult {
   readonly vxlan_bridge_decap_ns: number;
 }
 
-function cpuMs(fn: () => void): number {
-  const c0 = process.cpuUsage();
-  fn();
-  const c = process.cpuUsage(c0);
-  return (c.user + c.system) / 1000;
-}
 
 function echoFrame(ipSize: number, src = P2, dst = P3): Uint8Array {
   return buildIcmpEchoFrame({ dstMac: dst, srcMac: src, src: ipv4('12.12.12.2'), dst: ipv4('12.12.12.3'), id: 2815, seq: 3082, payload: new Uint8Array(ipSize - 28) });
@@ -145,14 +140,9 @@ function measureBridge(n: number, passes: number): { encap: number; decap: numbe
   e.receive(2, toRemote, toRemote.length);
   e.receive(1, fromRemote, fromRemote.length);
   if (under.frames !== u + 1 || local.frames !== l + 1) throw new Error('the VTEP did not carry the frames');
-  let best = [Infinity, Infinity];
-  for (let p = 0; p <= passes; p++) {
-    const a = cpuMs(() => { for (let i = 0; i < n; i++) e.receive(2, toRemote, toRemote.length); });
-    const b = cpuMs(() => { for (let i = 0; i < n; i++) e.receive(1, fromRemote, fromRemote.length); });
-    if (p > 0) best = [Math.min(best[0]!, a), Math.min(best[1]!, b)];
-  }
+  const [encap, decap] = bestNsPair(n, passes, () => e.receive(2, toRemote, toRemote.length), () => e.receive(1, fromRemote, fromRemote.length));
   if (e.internalErrors !== 0) throw new Error(String(e.lastInternalError));
-  return { encap: Math.round((best[0]! * 1e6) / n), decap: Math.round((best[1]! * 1e6) / n) };
+  return { encap, decap };
 }
 
 export function runVxlanBench(opts: { packets?: number; passes?: number } = {}): VxlanBenchResult {
