@@ -31,7 +31,7 @@ export class TightLoop {
     private readonly dstMac: number, private readonly srcMac: number, private readonly sink: FrameSink) {
     this.mask = slots - 1;
     this.wrap = slots * STRIDE - 1;
-    this.tab = new Int32Array(slots * STRIDE);
+    this.tab = new Int32Array(slots * STRIDE).fill(0); // touched now, as the engine's tables are
   }
 
   receive(f: Uint8Array, len: number): void {

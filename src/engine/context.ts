@@ -18,6 +18,7 @@ import { HEADROOM } from './pool.js';
 import { SessionTable, StickyTable } from './session/index.js';
 import { ServiceTable } from './slb.js';
 import { EngineStats } from './stats.js';
+import { FlowCache } from './flow-cache.js';
 import type { L2Stage } from './stage-l2.js';
 import type { L3Stage } from './stage-l3.js';
 import type { SlbStage } from './stage-slb.js';
@@ -41,6 +42,8 @@ export interface EngineContextOptions {
   maxServices: number;
   maxBindings: number;
   seed?: number;
+  /** Slots of the established-flow cache (a power of two; 0: none). */
+  flowCacheSlots: number;
 }
 
 export class EngineContext {
@@ -54,6 +57,8 @@ export class EngineContext {
   readonly configRoutes: ConfigRoutes;
   readonly arp: ArpCache;
   readonly sessions: SessionTable;
+  /** Established sessions' client-to-real flows, forwarded without the stages (flow-cache.ts), or null. */
+  readonly flowCache: FlowCache | null;
   readonly sticky: StickyTable;
   readonly slb: ServiceTable;
 
@@ -97,6 +102,11 @@ export class EngineContext {
       capacity: opts.sessionCapacity, maxServices: opts.maxServices, maxReals: opts.maxBindings, seed: opts.seed,
       onEnd: (sid) => this.slbStage.sessionEnded(sid),
     });
+    this.flowCache = opts.flowCacheSlots > 0 ? new FlowCache(opts.flowCacheSlots, this.sessions) : null;
+    if (this.flowCache !== null) {
+      const fc = this.flowCache;
+      this.sessions.cacheFlush = (sid) => fc.flush(sid);
+    }
     this.sticky = new StickyTable({ capacity: opts.stickyCapacity, maxServices: opts.maxServices });
     this.slb = new ServiceTable(this.sessions, this.sticky);
     this.macs = new MacTable(opts.macCapacity);

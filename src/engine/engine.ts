@@ -46,6 +46,8 @@ import type { Rib } from '../routing/index.js';
 import { routeHealthKey } from './route-sync.js';
 import { BufferPool, HEADROOM } from './pool.js';
 import { Ports } from './ports.js';
+import type { FlowCache } from './flow-cache.js';
+import { FlowPeek, peekFlow } from '../packet/flow-peek.js';
 import { EngineRuntime } from './runtime-view.js';
 import type { SessionTable, StickyTable } from './session/index.js';
 import type { ServiceHealthListener, ServiceTable } from './slb.js';
@@ -83,6 +85,18 @@ export interface EngineOptions {
   sweepBudget?: number;
   /** Seed of the session-table hash. */
   seed?: number;
+  /**
+   * Established flows the flow cache holds (flow-cache.ts; rounded up to a power of two;
+   * default: the session capacity, at least 1,024 and at most 262,144 (16 MB); 0: no cache).
+   */
+  flowCacheSlots?: number;
+}
+
+function flowCacheSlots(n: number): number {
+  if (!(n >= 1)) return 0;
+  let s = 4;
+  while (s < n && s < 1 << 24) s *= 2;
+  return s;
 }
 
 interface Deferred {
@@ -102,6 +116,8 @@ export class Engine implements ProbeIo, HealthSink {
   private readonly l3: L3Stage;
   private cfg: RunningConfig | null = null;
   private readonly decodeFlags: number;
+  /** What peekFlow reads of a frame for the flow cache. */
+  private readonly peek = new FlowPeek();
   private busy = false;
   private readonly deferPool = new BufferPool(64);
   private readonly deferred: Deferred[] = [];
@@ -121,6 +137,7 @@ export class Engine implements ProbeIo, HealthSink {
       sessionCapacity: cap, stickyCapacity: opts.stickyCapacity ?? cap, macCapacity: opts.macCapacity,
       arpMaxPending: opts.arpMaxPending, arpMaxPerHop: opts.arpMaxPerHop,
       maxServices: opts.maxServices ?? 4096, maxBindings, seed: opts.seed,
+      flowCacheSlots: flowCacheSlots(opts.flowCacheSlots ?? Math.min(Math.max(cap, 1024), 262144)),
     });
     this.dp = dp;
     this.ports = dp.ports = new Ports(dp);
@@ -149,7 +166,14 @@ export class Engine implements ProbeIo, HealthSink {
   /** The routing table the engine forwards with. */
   get rib(): Rib { return this.dp.rib; }
   get arp(): ArpCache { return this.dp.arp; }
-  get sessions(): SessionTable { return this.dp.sessions; }
+  /** The established-flow cache (flow-cache.ts), or null when configured without one. */
+  get flowCache(): FlowCache | null { return this.dp.flowCache; }
+
+  /** The session table, with every packet the flow cache forwarded counted. */
+  get sessions(): SessionTable {
+    this.dp.flowCache?.sync();
+    return this.dp.sessions;
+  }
   get sticky(): StickyTable { return this.dp.sticky; }
   /** SLBs in nat-mode geneve (their flows, targets and counters). */
   get geneveGateway(): GeneveGateway { return this.dp.slbStage.geneve; }
@@ -172,6 +196,7 @@ export class Engine implements ProbeIo, HealthSink {
       const now = this.clock.now();
       const prev = this.cfg;
       this.cfg = cfg;
+      dp.flowCache?.invalidate(); // the stages decide again under the new configuration
       // The config is immutable and copy-on-write: an unchanged part is the same object, and
       // only what changed is derived again (a hostname change touches no table).
       const vlansChanged = prev === null || prev.vlans !== cfg.vlans;
@@ -421,6 +446,12 @@ export class Engine implements ProbeIo, HealthSink {
     else len = Math.floor(len);
     this.ports.rx(port, frame, len);
     const m = dp.meta;
+    // An established flow's packet the stages already decided on goes straight out.
+    const fc = dp.flowCache;
+    if (fc !== null && fc.size !== 0 && peekFlow(frame, len, this.decodeFlags, this.peek) &&
+      dp.slbStage.cached(port, frame, len, this.peek, this.decodeFlags)) {
+      return;
+    }
     const r = decodeFrame(frame, len, m, this.decodeFlags);
     if (r === DropReason.TRUNCATED_ETH || r === DropReason.TRUNCATED_VLAN) {
       dp.drop(r);
@@ -541,6 +572,7 @@ export class Engine implements ProbeIo, HealthSink {
       const now = this.clock.now();
       dp.arp.tick(now, this.arpIo);
       dp.macs.age(now);
+      dp.flowCache?.sync();
       if (dp.offload !== null) dp.offload.sync(now, dp.topoGen()); // offloaded flows' last-seen times first
       if (dp.sessions.size !== 0) dp.sessions.sweep(now, this.sweepBudget);
       if (dp.sticky.size !== 0) dp.sticky.sweep(now, this.sweepBudget);
@@ -633,6 +665,7 @@ export class Engine implements ProbeIo, HealthSink {
   setRealHealth(slb: string, real: RealId, up: boolean, cause: string, graceful: boolean): void {
     const dp = this.dp;
     const b = dp.slb.setHealth(slb, real, up, cause, this.clock.now());
+    dp.flowCache?.invalidate();
     if (b === null || up || graceful) return;
     // A gateway's target-failover no-rebalance: the flows stay on their (failed) target.
     if (b.svc.natMode === 'geneve' && b.svc.cfg.geneve.targetFailover === 'no-rebalance') return;

@@ -67,12 +67,13 @@ export function dscpToReal(buf: Uint8Array, m: IpMeta, rip: number, dscp: number
 }
 
 /**
- * l3dsr-iptunnel: writes at out[off] the IPv4 packet src[m.l3Off, m.l3End) unchanged inside
- * IP-in-IP from `outerSrc` to `rip` (TTL 64, TOS and DF copied from the inner header).
- * Returns the outer packet's length or -1 (too big).
+ * l3dsr-iptunnel: writes at out[off] the IPv4 packet src[ipOff, ipOff+ipLen) unchanged inside
+ * IP-in-IP from `outerSrc` to `rip` (TTL 64, TOS copied from the inner header, DF as `df`: the
+ * inner packet's). Returns the outer packet's length or -1 (too big).
  */
-export function tunnelToReal(out: Uint8Array, off: number, src: Uint8Array, m: IpMeta, outerSrc: number, rip: number, ipId: number): number {
-  return IPIP_ENCAP.wrap(out, off, src, m.l3Off, m.l3End - m.l3Off, outerSrc, rip, m.dontFragment, ipId);
+export function tunnelToReal(out: Uint8Array, off: number, src: Uint8Array, ipOff: number, ipLen: number, df: boolean,
+  outerSrc: number, rip: number, ipId: number): number {
+  return IPIP_ENCAP.wrap(out, off, src, ipOff, ipLen, outerSrc, rip, df, ipId);
 }
 
 /**

@@ -8,14 +8,16 @@
 // cached per binding and recomputed when the engine's topology generation changes, so the
 // packet of an established session costs a session lookup, a copy and a header write.
 
-import { maskOf } from '../net/addr.js';
+import { isMulticastMac, maskOf } from '../net/addr.js';
 import { copyBytes, copyDistinct } from '../packet/bytes.js';
 import { verifyChecksum } from '../packet/checksum.js';
 import { ETH_HEADER_LEN, ETHERTYPE_IPV4, VLAN_TAG_LEN } from '../packet/ethernet.js';
 import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_REDIRECT } from '../packet/icmp.js';
 import { IPPROTO_TCP, IPPROTO_UDP, IPV4_HEADER_LEN, IPV4_MAX_LEN } from '../packet/ipv4.js';
+import { decodeFrame } from '../packet/decode.js';
+import type { FlowPeek } from '../packet/flow-peek.js';
 import { DropReason, type PacketMeta } from '../packet/meta.js';
-import { TCP_ACK, TCP_RST, TCP_SYN } from '../packet/tcp.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../packet/tcp.js';
 import type { PortBackend } from '../ports/backend.js';
 import { L2_PORTS, type EngineContext } from './context.js';
 import { GeneveGateway } from './geneve-gateway.js';
@@ -116,14 +118,14 @@ export class SlbStage {
         // A new connection reusing the tuple of a session whose real no longer takes new ones.
         dp.sessions.delete(sid);
       } else {
-        this.toReal(sid, frame, m, now);
+        this.toReal(sid, frame, m, now, vid);
         return;
       }
     }
-    this.newFlow(port, svcIdx, frame, m, now);
+    this.newFlow(port, vid, svcIdx, frame, m, now);
   }
 
-  private newFlow(port: number, svcIdx: number, frame: Uint8Array, m: PacketMeta, now: number): void {
+  private newFlow(port: number, vid: number, svcIdx: number, frame: Uint8Array, m: PacketMeta, now: number): void {
     const dp = this.dp;
     const proto = m.proto;
     if (proto === IPPROTO_TCP && (m.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST)) !== TCP_SYN && !this.adoptsMidFlow(svcIdx, m.tcpFlags)) {
@@ -180,7 +182,7 @@ export class SlbStage {
       b.full = true;
       svc.syncBinding(b);
     }
-    this.toReal(sid, frame, m, now);
+    this.toReal(sid, frame, m, now, vid);
   }
 
   /**
@@ -197,6 +199,7 @@ export class SlbStage {
   /** The session table's end hook: a real at maxConns takes new sessions again. */
   sessionEnded(sid: number): void {
     const dp = this.dp;
+    if (dp.flowCache !== null) dp.flowCache.forget(sid);
     if (dp.offload !== null) dp.offload.ended(sid);
     const bi = dp.sessions.real(sid);
     const b = dp.slb.bindings[bi];
@@ -206,16 +209,17 @@ export class SlbStage {
     }
   }
 
-  /** Client -> real: the session's NAT mode decides what leaves. */
-  private toReal(sid: number, frame: Uint8Array, m: PacketMeta, now: number): void {
+  /** Client -> real: the session's NAT mode decides what leaves. `vid`: the VLAN it came in on (-1: re-injected). */
+  private toReal(sid: number, frame: Uint8Array, m: PacketMeta, now: number, vid: number): void {
     const dp = this.dp, sessions = dp.sessions;
     const ipLen = m.l3End - m.l3Off;
     const flags = m.tcpFlags;
-    const st = sessions.touch(sid, now, 0, flags, ipLen);
+    let st = sessions.touch(sid, now, 0, flags, ipLen);
     const mode = sessions.natMode(sid);
     if (st === SessionState.SYN_SENT && mode !== NAT && (flags & (TCP_ACK | TCP_SYN)) === TCP_ACK) {
       // DSR modes never see the server's SYN/ACK: the client's ACK completes the handshake.
-      sessions.setState(sid, SessionState.ESTABLISHED);
+      st = SessionState.ESTABLISHED;
+      sessions.setState(sid, st);
     }
     dp.stats.slbPackets++;
     const bi = sessions.real(sid);
@@ -226,53 +230,125 @@ export class SlbStage {
     }
     const g = dp.topoGen();
     if (this.pathGen[bi] !== g) this.computePath(b, mode, g);
+    const natData = sessions.natData(sid);
+    const fc = dp.flowCache;
+    // Decided before sending: the NAT modes rewrite the packet's fields in `m`.
+    const cache = fc !== null && vid > 0 && this.cacheable(m, st, mode, natData, b);
+    const src = m.ipSrc | 0, dst = m.ipDst | 0, ports = (m.sport << 16) | m.dport;
+    if (this.send(sid, bi, b, mode, natData, frame, m.l3Off, m.l3End - m.l3Off, m.dontFragment, m, g, st) && cache) {
+      fc!.install(m.proto, src, dst, ports, dp.curPort, g, sid, bi, mode, sessions.timeoutMs(sid), now);
+    }
+  }
+
+  /**
+   * Whether the flow cache may repeat what was done with this packet for the flow's next ones:
+   * a packet the L2 stage took as addressed to the appliance (untagged, a unicast source), of
+   * an established TCP session or a UDP one, in a mode the cache sends the same way.
+   */
+  private cacheable(m: PacketMeta, st: number, mode: number, natData: number, b: Binding): boolean {
+    if (m.vlanId >= 0 || m.dstMac !== this.dp.baseMac || m.isFragment) return false;
+    if (mode === GENEVE || (mode === DSCP && natData !== b.svc.dscp)) return false;
+    if (m.proto === IPPROTO_UDP) return true;
+    return m.proto === IPPROTO_TCP && st === SessionState.ESTABLISHED && (m.tcpFlags & (TCP_SYN | TCP_FIN | TCP_RST)) === 0;
+  }
+
+  /**
+   * The flow cache's path: a packet of an established flow the stages already decided on (see
+   * flow-cache.ts), read by peekFlow, is counted as the L2 and L3 stages would count it and sent
+   * as toReal sent the flow's packet before. Returns false, having changed nothing, when the cache
+   * does not hold its flow (or the decision no longer stands): the stages then take it.
+   */
+  cached(port: number, frame: Uint8Array, len: number, p: FlowPeek, decodeFlags: number): boolean {
+    const dp = this.dp, fc = dp.flowCache!;
+    if (p.dstMac !== dp.baseMac || p.srcMac === dp.baseMac) return false;
+    const g = dp.topoGen();
+    const slot = fc.find(p.proto, p.src, p.dst, p.ports, port, g);
+    if (slot < 0) return false;
+    const now = dp.clock.now();
+    const bi = fc.real(slot);
+    const b = dp.slb.bindings[bi];
+    if (fc.idle(slot, now) || b === null || b === undefined || this.pathGen[bi] !== g || this.pathPort[bi]! <= 0) return false;
+    const mode = fc.mode(slot), ipLen = p.ipLen;
+    if (mode === IPTUNNEL && ipLen + IPV4_HEADER_LEN > this.pathMtu[bi]!) return false;
+    const vid = dp.vlans.pvid[port]!;
+    const ifIdx = dp.ifs.byVid[vid]!;
+    if (ifIdx < 0) return false;
+    let m: PacketMeta | null = null;
+    if (mode === NAT || mode === DSCP) {
+      // These rewrite the packet's fields: they work on the full decode.
+      m = dp.meta;
+      if (decodeFrame(frame, len, m, decodeFlags) !== DropReason.OK) return false;
+    }
+    if (!isMulticastMac(p.srcMac)) dp.macs.learn(vid, p.srcMac, port, now);
+    const c = dp.ifs.list[ifIdx]!.counters;
+    c.rxPackets++;
+    c.rxBytes += len;
+    fc.hit(slot, now, ipLen);
+    dp.stats.slbPackets++;
+    const st = p.proto === IPPROTO_TCP ? SessionState.ESTABLISHED : SessionState.NONE;
+    this.send(fc.sid(slot), bi, b, mode, b.svc.dscp, frame, ETH_HEADER_LEN, ipLen, p.dontFragment, m, g, st);
+    return true;
+  }
+
+  /**
+   * Sends a client-to-real packet of session `sid` (in state `st`), the IPv4 packet
+   * frame[l3Off, l3Off+ipLen), to its real by binding `bi`'s path resolved in topology generation
+   * `g`, as NAT mode `mode` makes it. `m` is its decode (null only from the flow cache, and then
+   * only for l3dsr-iptunnel and dsr, which need none). Returns whether it left by that path's
+   * port (what the flow cache can repeat).
+   */
+  private send(sid: number, bi: number, b: Binding, mode: number, natData: number, frame: Uint8Array, l3Off: number,
+    ipLen: number, df: boolean, m: PacketMeta | null, g: number, st: number): boolean {
+    const dp = this.dp;
     const port = this.pathPort[bi]!;
     if (port === PATH_NO_ROUTE) {
       dp.drop(EngineDrop.NO_ROUTE);
-      return;
+      return false;
     }
     const out = dp.out;
     if (mode === IPTUNNEL) {
       if (ipLen + IPV4_HEADER_LEN > this.pathMtu[bi]!) {
-        this.tunnelTooBig(bi, b.rip, port, frame, m);
-        return;
+        this.tunnelTooBig(bi, b.rip, port, frame, m!);
+        return false;
       }
       const id = dp.nextIpId();
       if (port > 0) {
         const tag = this.pathTag[bi]!;
         const hdr = tag >= 0 ? ETH_HEADER_LEN + VLAN_TAG_LEN : ETH_HEADER_LEN;
-        const n = tunnelToReal(out, hdr, frame, m, this.pathSrc[bi]!, b.rip, id);
-        if (n < 0) dp.drop(EngineDrop.ENCAP_TOO_BIG);
-        else {
-          dp.ports.txFramed(port, out, hdr, n, this.pathMac[bi]!, ETHERTYPE_IPV4, tag);
-          if (dp.offload !== null) this.offered(sid, 0, port, this.pathMac[bi]!, tag, bi, g);
+        const n = tunnelToReal(out, hdr, frame, l3Off, ipLen, df, this.pathSrc[bi]!, b.rip, id);
+        if (n < 0) {
+          dp.drop(EngineDrop.ENCAP_TOO_BIG);
+          return false;
         }
-        return;
+        dp.ports.txFramed(port, out, hdr, n, this.pathMac[bi]!, ETHERTYPE_IPV4, tag);
+        if (dp.offload !== null) this.offered(sid, 0, st, port, this.pathMac[bi]!, tag, bi, g);
+        return true;
       }
-      const n = tunnelToReal(out, HEADROOM, frame, m, this.pathSrc[bi]!, b.rip, id);
+      const n = tunnelToReal(out, HEADROOM, frame, l3Off, ipLen, df, this.pathSrc[bi]!, b.rip, id);
       if (n < 0) dp.drop(EngineDrop.ENCAP_TOO_BIG);
       else dp.l3.output(out, HEADROOM, n, this.pathIf[bi]!, this.pathNh[bi]!);
-      return;
+      return false;
     }
     const tag = port > 0 ? this.pathTag[bi]! : -1;
     const off = port > 0 ? (tag >= 0 ? ETH_HEADER_LEN + VLAN_TAG_LEN : ETH_HEADER_LEN) : HEADROOM;
-    copyDistinct(out, off, frame, m.l3Off, ipLen);
-    shiftMeta(m, off - m.l3Off);
-    if (mode === NAT) natToReal(out, m, b.rip, b.rport);
-    else if (mode === DSCP) dscpToReal(out, m, b.rip, sessions.natData(sid));
+    copyDistinct(out, off, frame, l3Off, ipLen);
+    if (m !== null) shiftMeta(m, off - l3Off);
+    if (mode === NAT) natToReal(out, m!, b.rip, b.rport);
+    else if (mode === DSCP) dscpToReal(out, m!, b.rip, natData);
     // DSR: the IP packet is left as it is; only the MAC changes.
     if (port > 0) {
       dp.ports.txFramed(port, out, off, ipLen, this.pathMac[bi]!, ETHERTYPE_IPV4, tag);
-      if (dp.offload !== null) this.offered(sid, 0, port, this.pathMac[bi]!, tag, bi, g);
-    } else {
-      dp.l3.output(out, HEADROOM, ipLen, this.pathIf[bi]!, this.pathNh[bi]!);
+      if (dp.offload !== null) this.offered(sid, 0, st, port, this.pathMac[bi]!, tag, bi, g);
+      return true;
     }
+    dp.l3.output(out, HEADROOM, ipLen, this.pathIf[bi]!, this.pathNh[bi]!);
+    return false;
   }
 
   /** Shows the offloader a session's packet that left by a resolved path (see OffloadHook.forwarded). */
-  private offered(sid: number, dir: number, port: number, mac: number, tag: number, bi: number, g: number): void {
+  private offered(sid: number, dir: number, st: number, port: number, mac: number, tag: number, bi: number, g: number): void {
     const dp = this.dp;
-    dp.offload!.forwarded(sid, dir, dp.sessions.state(sid), dp.curPort, port, mac, tag, this.pathSrc[bi]!, this.pathMtu[bi]!, g);
+    dp.offload!.forwarded(sid, dir, st, dp.curPort, port, mac, tag, this.pathSrc[bi]!, this.pathMtu[bi]!, g);
   }
 
   /**

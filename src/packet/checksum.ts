@@ -42,6 +42,18 @@ export function verifyChecksum(buf: Uint8Array, off: number, len: number, initia
   return foldSum(sum16(buf, off, len, initial)) === 0xffff;
 }
 
+/** verifyChecksum of the 20 bytes at `off` (an IPv4 header without options: nearly every packet's), unrolled. */
+export function verifyChecksum20(buf: Uint8Array, off: number): boolean {
+  const hi = buf[off]! + buf[off + 2]! + buf[off + 4]! + buf[off + 6]! + buf[off + 8]! + buf[off + 10]! + buf[off + 12]! +
+    buf[off + 14]! + buf[off + 16]! + buf[off + 18]!;
+  const lo = buf[off + 1]! + buf[off + 3]! + buf[off + 5]! + buf[off + 7]! + buf[off + 9]! + buf[off + 11]! + buf[off + 13]! +
+    buf[off + 15]! + buf[off + 17]! + buf[off + 19]!;
+  let sum = hi * 256 + lo;
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  return sum === 0xffff;
+}
+
 /** Unfolded sum of the TCP/UDP pseudo header: src, dst, zero, protocol, L4 length. */
 export function pseudoHeaderSum(src: number, dst: number, proto: number, l4Len: number): number {
   return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + proto + l4Len;

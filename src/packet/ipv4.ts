@@ -2,7 +2,7 @@
 
 import type { Ipv4 } from '../net/addr.js';
 import { copyBytes, readU16, readU32, writeU16, writeU32 } from './bytes.js';
-import { internetChecksum, verifyChecksum } from './checksum.js';
+import { internetChecksum, verifyChecksum, verifyChecksum20 } from './checksum.js';
 import { DECODE_VERIFY_IP_CHECKSUM, DropReason, type IpMeta } from './meta.js';
 
 export const IPPROTO_ICMP = 1;
@@ -56,7 +56,9 @@ export function parseIpv4Header(buf: Uint8Array, off: number, end: number, m: Ip
   if (hlen > IPV4_HEADER_LEN && !ipv4OptionsValid(buf, off + IPV4_HEADER_LEN, off + hlen)) {
     return DropReason.BAD_IP_OPTIONS;
   }
-  if ((flags & DECODE_VERIFY_IP_CHECKSUM) !== 0 && !verifyChecksum(buf, off, hlen)) return DropReason.IP_CHECKSUM;
+  if ((flags & DECODE_VERIFY_IP_CHECKSUM) !== 0 && !(hlen === IPV4_HEADER_LEN ? verifyChecksum20(buf, off) : verifyChecksum(buf, off, hlen))) {
+    return DropReason.IP_CHECKSUM;
+  }
   readIpv4Fields(buf, off, m);
   m.l3End = off + total;
   return DropReason.OK;

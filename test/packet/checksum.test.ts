@@ -3,9 +3,29 @@ import {
   checksumUpdate16, checksumUpdate32, foldSum, internetChecksum, l4Checksum, pseudoHeaderSum, readU16, readU32, sum16,
   verifyChecksum, verifyL4Checksum, writeU16, writeU32,
 } from '../../src/packet/index.js';
+import { verifyChecksum20 } from '../../src/packet/checksum.js';
 import { hex, Prng } from './helpers.js';
 
 describe('internet checksum', () => {
+  it('verifies 20-byte headers exactly as the general sum does (random, valid and one bit off)', () => {
+    const rng = new Prng(20);
+    const b = new Uint8Array(24);
+    let valid = 0;
+    for (let i = 0; i < 5000; i++) {
+      for (let k = 0; k < b.length; k++) b[k] = rng.int(256);
+      const off = i & 3;
+      if (i % 2 === 0) {
+        writeU16(b, off + 10, 0);
+        writeU16(b, off + 10, internetChecksum(b, off, 20));
+        if (i % 4 === 2) b[off + (i % 20)]! ^= 1 << (i % 8);
+      }
+      const want = verifyChecksum(b, off, 20);
+      if (want) valid++;
+      expect(verifyChecksum20(b, off)).toBe(want);
+    }
+    expect(valid).toBeGreaterThan(1000);
+  });
+
   it('matches the RFC 1071 section 3 example', () => {
     // Words 0001 f203 f4f5 f6f7: sum 2ddf0 folds to ddf2, checksum 220d.
     const b = hex('0001 f203 f4f5 f6f7');

@@ -138,6 +138,8 @@ export interface SessionFilter {
 
 const NIL = -1;
 const LIVE = 1;
+/** The flow cache has forwarded packets of the session (see FlowCache): they may not be counted yet. */
+const CACHED = 2;
 
 // Record word offsets (u32) and f64 offsets; see the layout above.
 const W_CIP = 0;
@@ -165,6 +167,8 @@ export class SessionTable implements RefMatcher {
   readonly maxReals: number;
   readonly seed: number;
   onEnd: SessionEndHook | null;
+  /** Credits the packets of session `sid` that the flow cache forwarded and has not counted yet. */
+  cacheFlush: ((sid: number) => void) | null = null;
   readonly stats: SessionStats = { inserts: 0, full: 0, exists: 0, invalid: 0, expired: 0, lazyExpired: 0, removed: 0 };
   /** Live sessions per service index / per real index (pass `realCounts` to the lc scheduler). */
   readonly serviceCounts: Uint32Array;
@@ -219,6 +223,10 @@ export class SessionTable implements RefMatcher {
     this.recF = new Float64Array(buf);
     this.createdA = new Float64Array(cap);
     this.links = new Int32Array(cap * 2);
+    // Touched now, so that no packet ever pays for the page faults of first use.
+    this.rec.fill(0);
+    this.createdA.fill(0);
+    this.links.fill(0);
     this.serviceCounts = new Uint32Array(this.maxServices);
     this.realCounts = new Uint32Array(this.maxReals);
     this.slbTmo = new Float64Array(this.maxServices).fill(-1);
@@ -399,7 +407,7 @@ export class SessionTable implements RefMatcher {
     const ref = this.index.find(h, this);
     if (ref < 0) return -1;
     const sid = ref >>> 1;
-    if (now - this.recF[sid * 8 + F_LAST]! > this.timeoutMs(sid)) {
+    if (this.idleTooLong(sid, now)) {
       this.stats.lazyExpired++;
       this.stats.expired++;
       this.end(sid, EndReason.EXPIRED);
@@ -487,7 +495,20 @@ export class SessionTable implements RefMatcher {
   }
 
   isExpired(sid: number, now: number): boolean {
-    return now - this.lastSeen(sid) > this.timeoutMs(sid);
+    return this.idleTooLong(sid, now);
+  }
+
+  /** The flow cache forwards packets of `sid` (see cacheFlush). */
+  markCached(sid: number): void {
+    this.rec[sid * 16 + W_FLAGS_NAT_SLB]! |= CACHED << 24;
+  }
+
+  /** Idle longer than its timeout at `now`, counting what the flow cache forwarded for it. */
+  private idleTooLong(sid: number, now: number): boolean {
+    if (now - this.recF[sid * 8 + F_LAST]! <= this.timeoutMs(sid)) return false;
+    if ((this.rec[sid * 16 + W_FLAGS_NAT_SLB]! >>> 24 & CACHED) === 0 || this.cacheFlush === null) return true;
+    this.cacheFlush(sid);
+    return now - this.recF[sid * 8 + F_LAST]! > this.timeoutMs(sid);
   }
 
   info(sid: number): SessionInfo {
@@ -618,7 +639,7 @@ export class SessionTable implements RefMatcher {
     for (let i = 0; i < limit; i++) {
       const s = cur;
       if (++cur >= hwm) cur = 0;
-      if ((rec[s * 16 + W_FLAGS_NAT_SLB]! >>> 24 & LIVE) !== 0 && now - recF[s * 8 + F_LAST]! > this.timeoutMs(s)) {
+      if ((rec[s * 16 + W_FLAGS_NAT_SLB]! >>> 24 & LIVE) !== 0 && now - recF[s * 8 + F_LAST]! > this.timeoutMs(s) && this.idleTooLong(s, now)) {
         this.end(s, EndReason.EXPIRED);
         ended++;
       }
