@@ -190,8 +190,9 @@ async function paskBothWays(topo: Topology, config: string, ports: Record<number
   await withPask(topo, config, ports, async (pid, pask) => {
     for (const [sfx, extra] of offloadRuns) {
       if (extra !== '') {
-        const r = await pask.socketCommand('offload enable');
-        if (!/Offload enabled/.test(r.out)) throw new Error(`offload enable: ${r.out}`);
+        await pask.socketCommand('configure terminal\noffload enable\nend');
+        const r = await pask.socketCommand('show offload');
+        if (!/State\s+: enabled/.test(r.out)) throw new Error(`offload enable: ${r.out}`);
       }
       into[`${name}${sfx}`] = measure(topo, `${label}${sfx}`, url, pid);
     }

@@ -15,6 +15,7 @@ import { usersRunning } from './user.js';
 import { vlanRunning } from './vlan.js';
 import { loggingRunning } from './logging.js';
 import { metricsRunning } from './metrics.js';
+import { offloadRunning } from './offload.js';
 import { ipsecRunning } from './ipsec.js';
 import { quote } from './quote.js';
 import { geneveApplianceRunning } from './geneve.js';
@@ -23,7 +24,7 @@ import { bgpRunning, prefixListRunning } from './bgp.js';
 
 /** What `show running-config KIND [KEY]` can pick. */
 export type RunningKind = 'system' | 'username' | 'vlan' | 'interface' | 'health-check' | 'route' | 'real' | 'port-boundary' | 'slb'
-  | 'timeouts' | 'logging' | 'metrics' | 'geneve-appliance' | 'vxlan' | 'ipsec' | 'prefix-list' | 'router-bgp';
+  | 'timeouts' | 'logging' | 'metrics' | 'offload' | 'geneve-appliance' | 'vxlan' | 'ipsec' | 'prefix-list' | 'router-bgp';
 
 /** One object's part of the running config: a sub-mode section (head, body, apply) or lines. */
 export interface RunningBlock {
@@ -64,6 +65,7 @@ export function runningBlocks(cfg: RunningConfig): RunningBlock[] {
   lines('timeouts', [...sessionTimeoutRunning(cfg), ...execTimeoutRunning(cfg)]);
   lines('logging', loggingRunning(cfg));
   lines('metrics', metricsRunning(cfg));
+  lines('offload', offloadRunning(cfg));
   // After the VLANs (their VNIs) and the interfaces (the source-address, the arp entries' VLANs).
   const vx = vxlanRunning(cfg.vxlan);
   if (vx.length) out.push(section('vxlan', '', 'vxlan', vx));

@@ -1,6 +1,7 @@
 // Assembles an appliance's dataplane: the packet engine, the health monitor that probes through
-// it, the runtime view the show commands read, and the capture hub. The running config flows one
-// way into both (engine first: the monitor reports the health of bindings the engine must know).
+// it, the runtime view the show commands read, the capture hub and the flow offloader. The running
+// config flows one way into them (engine first: the monitor reports the health of bindings the
+// engine must know; the offloader follows `offload` once the engine has the rest).
 
 import type { Appliance } from './appliance.js';
 import { CaptureHub } from './capture/live.js';
@@ -33,10 +34,12 @@ export function startDataplane(app: Appliance, opts: EngineOptions = {}): Datapl
   app.stack = stack;
   const vtep = new Vtep(engine, stackBinder(stack), app.identity.baseMac);
   app.vxlan = vtep;
+  const offload = app.offload = new FlowOffload(engine, app.identity.baseMac);
   const apply = (cfg: RunningConfig) => {
     engine.configure(cfg);
     vtep.configure(cfg);
     monitor.configure(cfg);
+    if (cfg.offload !== offload.configured) followOffload(app, offload, cfg.offload);
   };
   apply(app.config);
   const unsubscribe = app.store.subscribe((next) => apply(next));
@@ -45,7 +48,6 @@ export function startDataplane(app: Appliance, opts: EngineOptions = {}): Datapl
   startBgp(app, engine, stack);
   startIpsec(app, engine, stack);
   app.runtime = runtimeOf(new EngineRuntime(engine), monitor);
-  const offload = app.offload = new FlowOffload(engine, app.identity.baseMac);
   app.captures = new CaptureHub((tap) => {
     for (let p = 1; p <= PORT_COUNT; p++) engine.setCaptureTap(p, tap);
   });
@@ -62,6 +64,14 @@ export function startDataplane(app: Appliance, opts: EngineOptions = {}): Datapl
       engine.close();
     },
   };
+}
+
+/** The running config's `offload` into the offloader; the event log says what came of it. */
+function followOffload(app: Appliance, offload: FlowOffload, on: boolean): void {
+  const why = offload.configure(on);
+  if (!on) app.log.add('offload', 'established-flow offload disabled');
+  else if (why === null) app.log.add('offload', `established-flow offload enabled (XDP ${offload.status().mode})`, 'notice');
+  else app.log.add('offload', `established-flow offload configured, not active: ${why}`, offload.hasLinuxPort() ? 'warning' : 'notice');
 }
 
 /** The engine answers for traffic and sessions, the monitor for health-check results. */

@@ -82,6 +82,7 @@ export function defaultConfig(): RunningConfig {
     banner: '',
     loggingHosts: [],
     metricsListen: null,
+    offload: false,
     geneveAppliance: null,
     vxlan: defaultVxlan(),
     vxlanFdb: [],

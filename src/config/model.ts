@@ -267,6 +267,11 @@ export interface RunningConfig {
   readonly banner: string;
   readonly loggingHosts: readonly LoggingHost[];
   readonly metricsListen: MetricsListen | null;
+  /**
+   * `offload enable`: established flows forwarded in the kernel (src/offload/). Kept even where
+   * the offloader cannot run (the lab, no root, no BPF): `show offload` says why it is not active.
+   */
+  readonly offload: boolean;
   /** `geneve-appliance` (null: not configured). */
   readonly geneveAppliance: GeneveApplianceConfig | null;
   /** The VXLAN tunnel endpoint (src/config/vxlan.ts). */

@@ -15,6 +15,8 @@
 //    timeouts stay right (the port counters do not move: those packets never reach pask).
 //
 // Without root, BPF, the addon or Linux ports (the lab), `enable` says why and nothing changes.
+// The running config's `offload` setting drives it through `configure`: where it cannot run the
+// setting stays configured, and the offloader is not active, with the reason kept for `show offload`.
 
 import type { Engine } from '../engine/engine.js';
 import type { OffloadHook } from '../engine/offload-hook.js';
@@ -68,7 +70,19 @@ export interface OffloadFlowRow {
   readonly kernelPackets: number;
 }
 
+/** The engine's own established-flow cache (src/engine/flow-cache.ts), in user space, always on. */
+export interface FlowCacheStatus {
+  readonly slots: number;
+  readonly entries: number;
+  readonly hits: number;
+  readonly installs: number;
+  readonly evictions: number;
+}
+
 export interface OffloadStatus {
+  /** The running config asks for offload (`offload enable`). */
+  readonly configured: boolean;
+  /** The program is loaded: flows go to the kernel. */
   readonly enabled: boolean;
   readonly mode: XdpMode | null;
   /** Why the last `enable` failed, if it did. */
@@ -85,6 +99,8 @@ export interface OffloadStatus {
   readonly packets: number;
   readonly bytes: number;
   readonly ports: readonly OffloadPortInfo[];
+  /** In front of the kernel: the engine's user-space cache of established flows (null: built without one). */
+  readonly cache: FlowCacheStatus | null;
 }
 
 /** Something with a Linux ifindex (a LinuxPort). */
@@ -105,6 +121,7 @@ export class FlowOffload implements OffloadHook {
   private readonly counters: FlowCounters = { packets: 0, bytes: 0, lastMs: 0 };
   private readonly value: FlowValue = { action: 0, dscp: 0, port: 0, addr: 0, outerSrc: 0, outIfindex: 0, dstMac: 0, srcMac: 0, mtu: 0 };
   private lastError: string | null = null;
+  private wanted = false;
   private installed = 0;
   private removed = 0;
   private readonly removedBy: Record<RemoveReason, number> = { state: 0, ended: 0, topology: 0, capture: 0, gone: 0, disable: 0 };
@@ -123,12 +140,33 @@ export class FlowOffload implements OffloadHook {
     return this.table !== null;
   }
 
+  /** What the running config last asked (`configure`). */
+  get configured(): boolean {
+    return this.wanted;
+  }
+
+  /**
+   * Follows the running config's `offload`: on, starts unless running (trying again if it could
+   * not before); off, stops. Returns null, or why it is not running although configured.
+   */
+  configure(on: boolean): string | null {
+    this.wanted = on;
+    if (on) return this.enable();
+    this.disable();
+    this.lastError = null;
+    return null;
+  }
+
+  /** Whether a port is attached to a Linux interface (else there is nothing to offload on: the lab). */
+  hasLinuxPort(): boolean {
+    for (let p = 1; p <= 16; p++) if (ifindexOf(this.engine.backend(p)) > 0) return true;
+    return false;
+  }
+
   /** Starts offloading; returns null, or why it cannot (the engine goes on as before). */
   enable(mode: XdpMode = 'generic'): string | null {
     if (this.table !== null) return null;
-    let any = false;
-    for (let p = 1; p <= 16; p++) if (ifindexOf(this.engine.backend(p)) > 0) any = true;
-    if (!any) return this.fail('no port is attached to a Linux interface');
+    if (!this.hasLinuxPort()) return this.fail('no port is attached to a Linux interface');
     const t = this.open(mode);
     if (typeof t === 'string') return this.fail(t);
     this.table = t;
@@ -162,11 +200,16 @@ export class FlowOffload implements OffloadHook {
       if (l.link >= 0) ports.push({ port, ifindex: l.ifindex, captured: this.captured.has(port) });
     }
     return {
-      enabled: this.table !== null, mode: this.table?.mode ?? null, error: this.lastError,
+      configured: this.wanted, enabled: this.table !== null, mode: this.table?.mode ?? null, error: this.lastError,
       flows: this.entries.size, flowsToReal: toReal, flowsToClient: this.entries.size - toReal,
       installed: this.installed, removed: this.removed, removedBy: { ...this.removedBy }, installFailures: this.installFailures,
-      packets: this.packets, bytes: this.bytes, ports,
+      packets: this.packets, bytes: this.bytes, ports, cache: this.cacheStatus(),
     };
+  }
+
+  private cacheStatus(): FlowCacheStatus | null {
+    const c = this.engine.flowCache;
+    return c === null ? null : { slots: c.slots, entries: c.size, ...c.stats };
   }
 
   flows(): OffloadFlowRow[] {

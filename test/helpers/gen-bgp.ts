@@ -34,7 +34,8 @@ export function generateBgp(r: Rng, interfaces: readonly InterfaceConfig[]): { b
     redistribute: r.subset(REDISTRIBUTE_SOURCES),
   };
   const neighbors = [];
-  for (const last of r.subset([1, 2, 254], 0.5)) {
+  // Not the mgmt interface's address (gen-config may put it in 172.16.0.0/24).
+  for (const last of r.subset([1, 2, 254], 0.5).filter((l) => !own.includes(ip(172, 16, 0, l)))) {
     const lists = prefixLists.map((l) => l.name);
     neighbors.push({
       ...newNeighbor(ip(172, 16, 0, last)), remoteAs: r.pick([65515, b.asn, 4200000002]),

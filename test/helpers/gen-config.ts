@@ -141,6 +141,7 @@ export function generateConfig(r: Rng, users = true): RunningConfig {
     banner: r.chance(0.2) ? `${text(r)}\nsecond line` : '',
     loggingHosts: r.chance(0.3) ? [{ addr: ip(10, 0, 0, r.int(1, 254)), port: r.pick([514, 1514]), transport: r.pick(['udp', 'tcp'] as const) }] : [],
     metricsListen: r.chance(0.2) ? { host: r.pick(['', '127.0.0.1']), port: r.int(1024, 65535) } : null,
+    offload: r.chance(0.3),
     geneveAppliance: slbs.some((x) => x.natMode === 'geneve') || !r.chance(0.3) ? null : {
       ...newGeneveAppliance(), iface: r.pick(interfaces.filter((x) => x.name !== 'mgmt')).name, udpPort: r.pick([6081, 6082]),
       healthPort: r.pick([0, 80, 8080]), status: r.pick(['enable', 'disable'] as const), defaultAction: r.pick(['return', 'drop'] as const),

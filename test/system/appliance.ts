@@ -110,8 +110,9 @@ export class PaskServe {
   }
 
   /**
-   * One batch line over the control socket with the protocol of src/server/protocol.ts, timed
-   * from connecting to the exit frame: how long the appliance itself takes to answer.
+   * Batch lines (one, or several separated by newlines) over the control socket with the protocol
+   * of src/server/protocol.ts, timed from connecting to the exit frame: how long the appliance
+   * itself takes to answer.
    */
   socketCommand(line: string, timeoutMs = 10_000): Promise<{ out: string; ms: number }> {
     const t0 = performance.now();
@@ -125,7 +126,7 @@ export class PaskServe {
       }, timeoutMs);
       s.on('connect', () => {
         s.write(JSON.stringify({ t: 'hello', v: 1, mode: 'batch' }) + '\n');
-        s.write(JSON.stringify({ t: 'line', text: line, where: '-c 1' }) + '\n');
+        line.split('\n').forEach((text, i) => s.write(JSON.stringify({ t: 'line', text, where: `-c ${i + 1}` }) + '\n'));
         s.write(JSON.stringify({ t: 'eof' }) + '\n');
       });
       s.on('data', (d: Buffer) => {

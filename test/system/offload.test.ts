@@ -8,7 +8,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { waitHealth, type PaskServe } from './appliance.js';
-import { lanScenario, referenceScenario, SECOND_REAL } from './scenarios.js';
+import { lanScenario, OFFLOAD_ENABLE, referenceScenario, SECOND_REAL } from './scenarios.js';
 import { curlMany, systemRig, tally, whyNoSystem } from './suite.js';
 import { CLIENT_IP, PASK_IP, sleep, VIP, which, type Topology } from './topology.js';
 
@@ -48,7 +48,7 @@ async function show(pask: PaskServe, line: string): Promise<string> {
 }
 
 describe.skipIf(!!why)(`established-flow offload on real interfaces${why ? ` (skipped: ${why})` : ''}`, () => {
-  const rig = systemRig({ variant: 'routed' }, `${referenceScenario()}${SECOND_REAL}offload enable\n`);
+  const rig = systemRig({ variant: 'routed' }, `${referenceScenario()}${SECOND_REAL}${OFFLOAD_ENABLE}`);
 
   it('is enabled on the appliance\'s Linux port', async () => {
     const s = await rig.pask.cli('show offload');
@@ -128,7 +128,7 @@ describe.skipIf(!!why)(`established-flow offload on real interfaces${why ? ` (sk
     const w = wrkInBackground(topo, 2);
     await sleep(1000);
     expect(field(await show(pask, 'show offload'), 'Flows in the kernel')).toBe(2);
-    await show(pask, 'offload disable');
+    await show(pask, 'configure terminal\noffload disable\nend');
     const s = await show(pask, 'show offload');
     expect(s).toMatch(/State\s+: disabled/);
     expect(field(s, 'Flows in the kernel')).toBe(0);
@@ -139,12 +139,12 @@ describe.skipIf(!!why)(`established-flow offload on real interfaces${why ? ` (sk
     const out = await w.stop();
     expect(after - before, `${out}\n${s}`).toBeGreaterThan(500);
     expect(requestsOf(out)).toBeGreaterThan(1000);
-    await show(pask, 'offload enable');
+    await show(pask, OFFLOAD_ENABLE.trimEnd());
   }, 60_000);
 });
 
 describe.skipIf(!!why)(`established-flow offload of nat sessions${why ? ` (skipped: ${why})` : ''}`, () => {
-  const rig = systemRig({ variant: 'lan', serverGateway: PASK_IP, vipOnLo: false, nginxPorts: [8080] }, `${lanScenario('nat', { rport: 8080 })}offload enable\n`);
+  const rig = systemRig({ variant: 'lan', serverGateway: PASK_IP, vipOnLo: false, nginxPorts: [8080] }, `${lanScenario('nat', { rport: 8080 })}${OFFLOAD_ENABLE}`);
 
   it('both directions are translated in the kernel: the answers no longer reach pask\'s server-side port, and every request is answered', async () => {
     const { topo, pask } = rig;

@@ -25,6 +25,9 @@ export const SECOND_REAL = [
   '',
 ].join('\n');
 
+/** Established-flow offload on (a global configuration setting). */
+export const OFFLOAD_ENABLE = 'configure terminal\noffload enable\nend\n';
+
 /** Without stickiness, one real: what the bench measures (the same server as the kernel path). */
 export const ONE_REAL_NO_STICKY = 'configure terminal\nslb test\n sticky time 0\n apply\nend\n';
 

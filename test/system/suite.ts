@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, expect } from 'vitest';
 import { entryRows, filterHits, PaskServe, realTotals, totalSessions, waitHealth } from './appliance.js';
+import { OFFLOAD_ENABLE } from './scenarios.js';
 import { acquireSystemLock, Topology, whyNoSystem, type Role, type TopologyOptions } from './topology.js';
 
 export { whyNoSystem };
@@ -27,7 +28,7 @@ export function systemRig(opts: TopologyOptions, config: string, healthy: string
     rig.topo = await Topology.create(opts);
     rig.pask = await PaskServe.start(rig.topo);
     // PASK_SYSTEM_OFFLOAD=1: every system test with established flows forwarded in the kernel.
-    await rig.pask.batch(process.env['PASK_SYSTEM_OFFLOAD'] === '1' ? `${config}offload enable\n` : config);
+    await rig.pask.batch(process.env['PASK_SYSTEM_OFFLOAD'] === '1' ? `${config}${OFFLOAD_ENABLE}` : config);
     const want = Object.fromEntries(healthy.map((id) => [id, 'ACT']));
     // The first probes go out at once; ARP and the first answers take a moment.
     const got = await waitHealth(rig.pask, want, 20_000);
