@@ -234,10 +234,20 @@ export class SlbStage {
     const fc = dp.flowCache;
     // Decided before sending: the NAT modes rewrite the packet's fields in `m`.
     const cache = fc !== null && vid > 0 && this.cacheable(m, st, mode, natData, b);
+    if (!cache && st !== SessionState.ESTABLISHED) this.uncache(sid);
     const src = m.ipSrc | 0, dst = m.ipDst | 0, ports = (m.sport << 16) | m.dport;
     if (this.send(sid, bi, b, mode, natData, frame, m.l3Off, m.l3End - m.l3Off, m.dontFragment, m, g, st) && cache) {
       fc!.install(m.proto, src, dst, ports, dp.curPort, g, sid, bi, mode, sessions.timeoutMs(sid), now);
     }
+  }
+
+  /**
+   * A TCP session left ESTABLISHED (a FIN, a RST, either way): its flow leaves the cache, which
+   * holds established flows only (their state and timeout are those of ESTABLISHED).
+   */
+  private uncache(sid: number): void {
+    const fc = this.dp.flowCache;
+    if (fc !== null && this.dp.sessions.proto(sid) === IPPROTO_TCP && this.dp.sessions.isCached(sid)) fc.forget(sid);
   }
 
   /**
@@ -397,7 +407,7 @@ export class SlbStage {
       return;
     }
     const ipLen = m.l3End - m.l3Off;
-    sessions.touch(sid, now, 1, m.tcpFlags, ipLen);
+    if (sessions.touch(sid, now, 1, m.tcpFlags, ipLen) !== SessionState.ESTABLISHED) this.uncache(sid);
     dp.stats.slbPackets++;
     if (sessions.natMode(sid) !== NAT) {
       dp.l3.forward(-1, frame, m);

@@ -503,6 +503,11 @@ export class SessionTable implements RefMatcher {
     this.rec[sid * 16 + W_FLAGS_NAT_SLB]! |= CACHED << 24;
   }
 
+  /** Whether the flow cache may hold an entry of `sid` (markCached since the session began). */
+  isCached(sid: number): boolean {
+    return (this.rec[sid * 16 + W_FLAGS_NAT_SLB]! >>> 24 & CACHED) !== 0;
+  }
+
   /** Idle longer than its timeout at `now`, counting what the flow cache forwarded for it. */
   private idleTooLong(sid: number, now: number): boolean {
     if (now - this.recF[sid * 8 + F_LAST]! <= this.timeoutMs(sid)) return false;

@@ -66,7 +66,7 @@ function talk(t: Twin, sport: number, n: number, over: Parameters<typeof clientT
   }
 }
 
-const REAL_MACS = new Map([[REAL1, REAL1_MAC], [REAL2, REAL2_MAC]]);
+const REAL_MACS = new Map<number, number>([[REAL1, REAL1_MAC], [REAL2, REAL2_MAC]]);
 
 /** The handshake; in nat mode the real's SYN/ACK comes back through the appliance. */
 function open(t: Twin, sport: number): void {
@@ -148,6 +148,19 @@ describe('the established-flow cache', () => {
     const out = step(t, send(1, clientTcp(46000, TCP_ACK)));
     expect(out.length).toBe(1); // the RST to the client, nothing to the real
     expect(decode(out[0]![1]).tcpFlags & TCP_RST).toBe(TCP_RST);
+  });
+
+  it('a closing connection leaves the cache: its last ACKs and its shorter timeout are the stages\' (no sweep)', () => {
+    for (const natMode of ['l3dsr-iptunnel', 'nat'] as const) {
+      const t = twin({ natMode }, { housekeepingMs: 3_600_000 });
+      open(t, 47000);
+      talk(t, 47000, 4);
+      step(t, send(1, clientTcp(47000, TCP_FIN | TCP_ACK)));
+      talk(t, 47000, 2); // ACKs after the FIN
+      step(t, wait(61_000)); // past the FIN timeout (60 s), well within the established one
+      const out = step(t, send(1, clientTcp(47000, TCP_ACK)));
+      expect(out.map(([, f]) => decode(f).tcpFlags & TCP_RST)).toEqual([TCP_RST]);
+    }
   });
 
   it('UDP sessions take it from their second datagram', () => {
