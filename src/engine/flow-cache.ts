@@ -21,7 +21,7 @@
 // longer (crediting its counts first).
 //   0 source ip   1 destination ip   2 sport << 16 | dport   3 valid << 24 | mode << 16 | in port << 8 | proto
 //   4 sid   5 real binding   6 idle timeout (ms)   7 topology generation   8 epoch
-//   9-10 unused   11 packets not yet credited
+//   9 listed for the next sync   10 unused   11 packets not yet credited
 //   12-13 bytes not yet credited (f64)   14-15 last seen (f64)
 
 import { flowHash } from './lb/hash.js';
@@ -48,7 +48,7 @@ export class FlowCache {
   private readonly buckets: number;
   private readonly w: Int32Array;
   private readonly f: Float64Array;
-  /** Slots with packets not yet credited (each once: its word 11 is non-zero). */
+  /** Slots hit since the last sync (each once: its word 9 says it is listed). */
   private readonly dirty: Int32Array;
   private dirtyCount = 0;
   private epoch = 1;
@@ -117,7 +117,11 @@ export class FlowCache {
   /** Counts a packet of `bytes` bytes forwarded through `slot` at `now`. */
   hit(slot: number, now: number, bytes: number): void {
     const b = slot * W, fb = slot * 8;
-    if (this.w[b + 11]!++ === 0) this.dirty[this.dirtyCount++] = slot;
+    this.w[b + 11]!++;
+    if (this.w[b + 9] === 0) {
+      this.w[b + 9] = 1;
+      this.dirty[this.dirtyCount++] = slot;
+    }
     this.f[fb + F_BYTES]! += bytes;
     if (now > this.f[fb + F_LAST]!) this.f[fb + F_LAST] = now;
     this.stats.hits++;
@@ -185,7 +189,11 @@ export class FlowCache {
   /** Credits every entry's uncounted packets to their sessions. */
   sync(): void {
     const d = this.dirty;
-    for (let i = 0; i < this.dirtyCount; i++) this.credit(d[i]!);
+    for (let i = 0; i < this.dirtyCount; i++) {
+      const s = d[i]!;
+      this.credit(s);
+      this.w[s * W + 9] = 0;
+    }
     this.dirtyCount = 0;
   }
 

@@ -93,6 +93,24 @@ describe('FlowCache', () => {
     expect(t.packets(sids[0]!, 0)).toBe(1);
   });
 
+  it('every hit is credited once, however hits, single flushes and bulk syncs interleave', () => {
+    const { t, c } = rig(4);
+    const a = flow(t, c, 1000), b = flow(t, c, 1001);
+    let n = 0;
+    for (let i = 0; i < 1000; i++) {
+      c.hit(find(c, 1000), i, 1);
+      n++;
+      if (i % 2 === 0) c.flush(a); // credited, but still listed for the next sync
+    }
+    c.hit(find(c, 1001), 1000, 1); // listed after a thousand flushes of the other
+    c.sync();
+    expect(t.packets(a, 0)).toBe(n);
+    expect(t.packets(b, 0)).toBe(1);
+    c.hit(find(c, 1001), 1001, 1);
+    c.sync();
+    expect(t.packets(b, 0)).toBe(2);
+  });
+
   it('refuses a size that is not a power of two', () => {
     const t = new SessionTable({ capacity: 16 });
     expect(() => new FlowCache(12, t)).toThrow(RangeError);
