@@ -9,16 +9,15 @@
 //                                   [lan br0 10.254.11.200/24] ── a1 ── p1 [appl1 pask 10.254.11.101]
 //                                                              └─ a2 ── p1 [appl2 pask 10.254.11.102]
 //
-// Only documentation and private addresses. Namespaces `pst<pid>x<700+n>-<role>` are deleted
+// Only documentation and private addresses. Namespaces (netns.ts) are deleted
 // by destroy() and at exit (and swept by later runs through topology.ts's sweepStale).
 
-import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { SpawnOptions } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PaskServe } from './appliance.js';
-import { must, run, sweepStale, until, type Result, type Topology } from './topology.js';
+import { NamespaceSet } from './netns.js';
+import { until, type Topology } from './topology.js';
 
 export type GeneveRole = 'wl' | 'inet' | 'gwlb' | 'lan' | 'appl1' | 'appl2';
 
@@ -31,20 +30,11 @@ export const FAKE_GWLB = '10.254.11.200';
 /** Each pask needs its own MAC on the shared segment (PASK_BASE_MAC). */
 const MACS: Record<'gwlb' | 'appl1' | 'appl2', string> = { gwlb: '02:00:0a:fe:0b:3c', appl1: '02:00:0a:fe:0b:65', appl2: '02:00:0a:fe:0b:66' };
 
-let seq = 700;
-
-export class GeneveTopology {
-  readonly prefix = `pst${process.pid}x${seq++}`;
-  readonly dir: string;
-  private readonly namespaces: string[] = [];
-  private readonly children = new Set<ChildProcess>();
+export class GeneveTopology extends NamespaceSet<GeneveRole> {
   readonly pask = new Map<'gwlb' | 'appl1' | 'appl2', PaskServe>();
-  private destroyed = false;
 
   private constructor() {
-    sweepStale();
-    this.dir = mkdtempSync(join(tmpdir(), `${this.prefix}-`));
-    process.once('exit', () => this.destroyNow());
+    super();
   }
 
   static async create(): Promise<GeneveTopology> {
@@ -60,40 +50,8 @@ export class GeneveTopology {
     }
   }
 
-  ns(role: GeneveRole): string {
-    return `${this.prefix}-${role}`;
-  }
-
-  x(role: GeneveRole, argv: string[], opts: { input?: string; timeoutMs?: number } = {}): string {
-    return must('ip', ['netns', 'exec', this.ns(role), ...argv], opts);
-  }
-
-  tryX(role: GeneveRole, argv: string[], opts: { input?: string; timeoutMs?: number } = {}): Result {
-    return run('ip', ['netns', 'exec', this.ns(role), ...argv], opts);
-  }
-
-  private ip(role: GeneveRole, ...args: string[]): string {
-    return must('ip', ['-n', this.ns(role), ...args]);
-  }
-
-  spawn(role: GeneveRole, argv: string[], opts: SpawnOptions = {}): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', this.ns(role), ...argv], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-    this.children.add(child);
-    child.on('exit', () => this.children.delete(child));
-    return child;
-  }
-
-  private addNs(role: GeneveRole): void {
-    must('ip', ['netns', 'add', this.ns(role)]);
-    this.namespaces.push(this.ns(role));
-    this.ip(role, 'link', 'set', 'lo', 'up');
-    this.x(role, ['sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
-  }
-
-  private veth(ra: GeneveRole, a: string, rb: GeneveRole, b: string): void {
-    this.ip(ra, 'link', 'add', a, 'type', 'veth', 'peer', 'name', b, 'netns', this.ns(rb));
-    this.ip(ra, 'link', 'set', a, 'up');
-    this.ip(rb, 'link', 'set', b, 'up');
+  protected override veth(ra: GeneveRole, a: string, rb: GeneveRole, b: string): void {
+    super.veth(ra, a, rb, b);
     // Frames of at most the MTU toward the packet sockets, as on a wire.
     for (const [r, i] of [[ra, a], [rb, b]] as const) this.tryX(r, ['ethtool', '-K', i, 'tso', 'off', 'gso', 'off', 'gro', 'off']);
   }
@@ -183,26 +141,8 @@ export class GeneveTopology {
 
   /** Stops the pask instances (SIGTERM), then removes everything. */
   async destroy(): Promise<void> {
-    if (this.destroyed) return;
     for (const p of this.pask.values()) await p.stop().catch(() => null);
+    this.pask.clear();
     this.destroyNow();
-  }
-
-  /** Ends every process started here and in the namespaces, deletes them and the directory (also at exit). */
-  destroyNow(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    for (const c of this.children) c.kill('SIGKILL');
-    for (const ns of [...this.namespaces].reverse()) {
-      for (const pid of run('ip', ['netns', 'pids', ns]).stdout.split(/\s+/).filter(Boolean).map(Number)) {
-        try {
-          if (pid > 1 && pid !== process.pid) process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
-      spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-    }
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }

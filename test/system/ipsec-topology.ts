@@ -10,13 +10,13 @@
 // It routes everything of its namespace into ipsec0 (table 220) while a CHILD SA is up; a rule
 // keeps srv's subnet in the main table. charon runs directly, with its own strongswan.conf,
 // vici socket, log and a private /run (its pid file is fixed at /var/run/charon.pid).
-// Namespaces are named `pst<pid>x<n>-<role>` so that sweepStale() removes leftovers.
+// Namespaces as netns.ts names them, so that sweepStale() removes leftovers.
 
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { must, run, sleep, sweepStale, until, which, type Result } from './topology.js';
+import { NamespaceSet } from './netns.js';
+import { run, sleep, until, which, type Result } from './topology.js';
 
 export const CHARON = '/usr/lib/ipsec/charon';
 export const LIBIPSEC = '/usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so';
@@ -31,21 +31,12 @@ export function whyNoStrongswan(): string | null {
 
 export type VpnRole = 'host' | 'pask' | 'swan' | 'srv';
 
-let seq = 700;
-
-export class VpnTopology {
-  readonly prefix: string;
-  readonly dir: string;
+export class VpnTopology extends NamespaceSet<VpnRole> {
   readonly paskPorts: Record<number, string> = { 1: 'p1', 2: 'p2' };
-  private readonly namespaces: string[] = [];
-  private readonly children = new Set<ChildProcess>();
   charon: ChildProcess | null = null;
-  private destroyed = false;
 
   private constructor() {
-    sweepStale();
-    this.prefix = `pst${process.pid}x${seq++}`;
-    this.dir = mkdtempSync(join(tmpdir(), `${this.prefix}-`));
+    super();
   }
 
   static create(): VpnTopology {
@@ -57,43 +48,6 @@ export class VpnTopology {
       t.destroy();
       throw e;
     }
-  }
-
-  ns(role: VpnRole): string {
-    return `${this.prefix}-${role}`;
-  }
-
-  x(role: VpnRole, argv: string[], opts: { input?: string; timeoutMs?: number } = {}): string {
-    return must('ip', ['netns', 'exec', this.ns(role), ...argv], opts);
-  }
-
-  tryX(role: VpnRole, argv: string[], opts: { input?: string; timeoutMs?: number } = {}): Result {
-    return run('ip', ['netns', 'exec', this.ns(role), ...argv], opts);
-  }
-
-  ip(role: VpnRole, ...args: string[]): string {
-    return must('ip', ['-n', this.ns(role), ...args]);
-  }
-
-  spawn(role: string, argv: string[], opts: SpawnOptions = {}): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', this.ns(role as VpnRole), ...argv], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-    this.children.add(child);
-    child.on('exit', () => this.children.delete(child));
-    child.on('error', () => this.children.delete(child));
-    return child;
-  }
-
-  private addNs(role: VpnRole): void {
-    must('ip', ['netns', 'add', this.ns(role)]);
-    this.namespaces.push(this.ns(role));
-    this.ip(role, 'link', 'set', 'lo', 'up');
-    this.x(role, ['sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
-  }
-
-  private veth(a: VpnRole, an: string, b: VpnRole, bn: string): void {
-    this.ip(a, 'link', 'add', an, 'type', 'veth', 'peer', 'name', bn, 'netns', this.ns(b));
-    this.ip(a, 'link', 'set', an, 'up');
-    this.ip(b, 'link', 'set', bn, 'up');
   }
 
   private build(): void {
@@ -171,25 +125,6 @@ export class VpnTopology {
   }
 
   destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    for (const c of this.children) {
-      try {
-        c.kill('SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-    for (const ns of this.namespaces) {
-      for (const pid of run('ip', ['netns', 'pids', ns]).stdout.split(/\s+/).filter(Boolean).map(Number)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
-      run('ip', ['netns', 'del', ns]);
-    }
-    rmSync(this.dir, { recursive: true, force: true });
+    this.destroyNow();
   }
 }

@@ -167,7 +167,7 @@ function pidsIn(ns: string): number[] {
 }
 
 /** Ends every process in `ns` (SIGTERM, then SIGKILL), then deletes it. */
-function deleteNamespace(ns: string): void {
+export function deleteNamespace(ns: string): void {
   const pids = pidsIn(ns);
   for (const p of pids) {
     try {
@@ -287,6 +287,11 @@ export interface TopologyOptions {
 }
 
 let seq = 0;
+
+/** A fresh `pst<pid>x<n>` prefix: one counter for every topology of the process, so names never collide. */
+export function nextPrefix(): string {
+  return `pst${process.pid}x${seq++}`;
+}
 const live = new Set<Topology>();
 let exitHook = false;
 
@@ -308,7 +313,7 @@ export class Topology {
 
   private constructor(opts: TopologyOptions) {
     sweepStale();
-    this.prefix = `pst${process.pid}x${seq++}`;
+    this.prefix = nextPrefix();
     this.dir = mkdtempSync(join(tmpdir(), `${this.prefix}-`));
     this.variant = opts.variant;
     this.rips = opts.variant === 'routed' ? ROUTED_RIPS : LAN_RIPS;

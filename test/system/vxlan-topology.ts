@@ -8,15 +8,13 @@
 //                                                                                                      │
 //                                                           pinkb eth0 12.12.12.3/24 (mtu 1450) ───────┘
 //
-// Only private and documentation addresses. Namespaces `pst<pid>x<800+n>-<role>` are deleted by
+// Only private and documentation addresses. Namespaces (netns.ts) are deleted by
 // destroy() and at exit (and swept by later runs through topology.ts's sweepStale).
 
-import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { must, run, sweepStale, until, type Result } from './topology.js';
+import { NamespaceSet } from './netns.js';
+import { until } from './topology.js';
 
 export type VxRole = 'pask' | 'pinka' | 'hostb' | 'pinkb';
 
@@ -27,20 +25,11 @@ export const HOST_B = '192.168.104.3';
 /** The size of the file nginx serves (1 MB). */
 export const BIG = 1 << 20;
 
-let seq = 800;
-
-export class VxlanTopology {
-  readonly prefix = `pst${process.pid}x${seq++}`;
-  readonly dir: string;
+export class VxlanTopology extends NamespaceSet<VxRole> {
   readonly paskPorts: Record<number, string> = { 1: 'p1', 2: 'p2' };
-  private readonly namespaces: string[] = [];
-  private readonly children = new Set<ChildProcess>();
-  private destroyed = false;
 
   private constructor(readonly kernelAgeing: number) {
-    sweepStale();
-    this.dir = mkdtempSync(join(tmpdir(), `${this.prefix}-`));
-    process.once('exit', () => this.destroy());
+    super();
   }
 
   static async create(kernelAgeing = 300): Promise<VxlanTopology> {
@@ -53,43 +42,6 @@ export class VxlanTopology {
       t.destroy();
       throw e;
     }
-  }
-
-  ns(role: VxRole): string {
-    return `${this.prefix}-${role}`;
-  }
-
-  x(role: VxRole, argv: string[], opts: { input?: string; timeoutMs?: number } = {}): string {
-    return must('ip', ['netns', 'exec', this.ns(role), ...argv], opts);
-  }
-
-  tryX(role: VxRole, argv: string[], opts: { input?: string; timeoutMs?: number } = {}): Result {
-    return run('ip', ['netns', 'exec', this.ns(role), ...argv], opts);
-  }
-
-  ip(role: VxRole, ...args: string[]): string {
-    return must('ip', ['-n', this.ns(role), ...args]);
-  }
-
-  /** (Any role name, as PaskServe asks for `pask`.) */
-  spawn(role: string, argv: string[], opts: SpawnOptions = {}): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', this.ns(role as VxRole), ...argv], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-    this.children.add(child);
-    child.on('exit', () => this.children.delete(child));
-    return child;
-  }
-
-  private addNs(role: VxRole): void {
-    must('ip', ['netns', 'add', this.ns(role)]);
-    this.namespaces.push(this.ns(role));
-    this.ip(role, 'link', 'set', 'lo', 'up');
-    this.x(role, ['sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
-  }
-
-  private veth(ra: VxRole, a: string, rb: VxRole, b: string, mtu = 1500): void {
-    this.ip(ra, 'link', 'add', a, 'mtu', String(mtu), 'type', 'veth', 'peer', 'name', b, 'mtu', String(mtu), 'netns', this.ns(rb));
-    this.ip(ra, 'link', 'set', a, 'up');
-    this.ip(rb, 'link', 'set', b, 'up');
   }
 
   /**
@@ -156,25 +108,6 @@ export class VxlanTopology {
   }
 
   destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    for (const c of this.children) {
-      try {
-        c.kill('SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-    for (const ns of [...this.namespaces].reverse()) {
-      for (const pid of run('ip', ['netns', 'pids', ns]).stdout.split(/\s+/).filter(Boolean).map(Number)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
-      run('ip', ['netns', 'del', ns]);
-    }
-    rmSync(this.dir, { recursive: true, force: true });
+    this.destroyNow();
   }
 }
